@@ -1,0 +1,56 @@
+# Machine Learning from First Principles - one command each, on a fresh machine with Python 3.10+.
+#   make tour        install into .venv, run every project headless, write outputs/tour/index.html
+#   make test        install into .venv and run the whole test suite (pytest)
+#   make milestones  run the executable milestone checklist, write outputs/milestones.md
+#   make bench       run the performance comparisons, write bench/RESULTS.md
+# PyTorch is installed CPU-only with TORCH_SPEC (default torch==2.13.0); change it if your
+# platform needs another wheel, e.g. make test TORCH_SPEC="torch --index-url <cpu index>".
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TORCH_SPEC ?= torch==2.13.0
+PYTEST_ARGS ?=
+
+# Use the local dataset mirror when it sits beside the repository (CI, development).
+MIRROR := $(abspath $(wildcard ../shared/datasets))
+ifneq ($(MIRROR),)
+export MLFP_DATA_MIRROR ?= $(MIRROR)
+endif
+export MPLBACKEND ?= Agg
+export SDL_VIDEODRIVER ?= dummy
+export PYGAME_HIDE_SUPPORT_PROMPT := 1
+
+.PHONY: install test test-quick tour milestones bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "error: Python 3.10+ is needed (found $$($(PYTHON) --version))"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e '.[dev,torch]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+tour: $(STAMP)
+	$(BIN)/python -m common.tour
+
+milestones: $(STAMP)
+	$(BIN)/python -m common.milestones
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf outputs .pytest_cache .ruff_cache

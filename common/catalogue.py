@@ -1,0 +1,101 @@
+"""The catalogue of projects: one entry per runnable script.
+
+Each phase folder holds a ``catalogue.py`` with ``PROJECTS = [Project(...), ...]``; this module
+collects them in phase order. The catalogue drives:
+
+* ``make milestones`` (common/milestones.py): each project's four learning milestones from the
+  seed, plus the seed-000 boss milestones it covers, as executable checks;
+* ``make tour`` (common/tour.py): the headless demo commands, run on bundled data;
+* ``make bench`` (bench/run.py): the performance comparisons registered for the project;
+* the README's project table (a test checks every catalogued script is listed there).
+
+A milestone ``check`` is either a pytest node id (``tests/phase1_linalg/test_x.py::test_y``,
+a whole file, or a ``-k`` free form is not allowed) or ``"module:function"``: a function that
+returns nothing and raises AssertionError when the milestone is not met.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+PHASES: tuple[tuple[str, str], ...] = (
+    ("phase1_linalg", "Phase 1 - Linear algebra"),
+    ("phase2_calculus", "Phase 2 - Calculus and optimisation"),
+    ("phase3_probability", "Phase 3 - Probability and statistics"),
+    ("phase4_ml", "Phase 4 - Machine learning from scratch"),
+    ("phase5_capstone", "Phase 5 - Capstone"),
+    ("final_gpt", "Final project - GPT from scratch"),
+)
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One learning milestone and the check that proves it."""
+
+    text: str
+    check: str
+
+
+@dataclass(frozen=True)
+class TourStep:
+    """One headless demo command: argv after ``python``, run from the repo root.
+
+    The tour appends ``--out <dir>`` (unless ``out=False``) and ``--no-show`` (unless
+    ``no_show=False``), and collects the PNG/GIF/JPG files written to that folder.
+    """
+
+    argv: tuple[str, ...]
+    out: bool = True
+    no_show: bool = True
+    stdin: str | None = None
+    timeout_s: int = 300
+
+
+@dataclass(frozen=True)
+class Project:
+    key: str                    # short unique name, e.g. "pca_visualizer"
+    title: str                  # "PCA Visualizer (eigenvalues & eigenvectors)"
+    phase: str                  # folder, e.g. "phase1_linalg"
+    script: str                 # path from the repo root
+    number: int | None = None   # project number in the learning path (None: seed-000 script)
+    commands: tuple[str, ...] = ()          # commands as a learner types them (README table)
+    tour: tuple[TourStep, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    boss: tuple[Milestone, ...] = ()        # seed-000 milestones (M1..M10, Boss) it covers
+    bench: tuple[str, ...] = ()             # "bench.module:function" returning Comparison(s)
+    datasets: tuple[str, ...] = ()          # registry names the tour needs
+    requires: tuple[str, ...] = ()          # importable modules the tour needs (cv2, torch...)
+    extra: dict = field(default_factory=dict)
+
+
+def phase_projects(phase: str) -> list[Project]:
+    """The projects one phase folder declares (empty if it declares none yet)."""
+    try:
+        module = importlib.import_module(f"{phase}.catalogue")
+    except ModuleNotFoundError as exc:
+        if exc.name in (phase, f"{phase}.catalogue"):
+            return []
+        raise
+    return list(getattr(module, "PROJECTS", []))
+
+
+def all_projects() -> list[Project]:
+    """Every catalogued project, in phase order."""
+    projects = [p for phase, _ in PHASES for p in phase_projects(phase)]
+    keys = [p.key for p in projects]
+    duplicates = {k for k in keys if keys.count(k) > 1}
+    if duplicates:
+        raise ValueError(f"duplicate project keys in the catalogue: {sorted(duplicates)}")
+    return projects
+
+
+def get(key: str) -> Project:
+    for project in all_projects():
+        if project.key == key:
+            return project
+    raise KeyError(key)
+
+
+def phase_title(phase: str) -> str:
+    return dict(PHASES).get(phase, phase)

@@ -1,0 +1,120 @@
+"""The catalogue, milestone checklist, tour and bench harness, end to end on real entries."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench import harness
+from bench.run import render
+from common import catalogue, milestones, tour
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_catalogue_is_consistent():
+    projects = catalogue.all_projects()
+    assert projects, "the catalogue is empty"
+    readme = (REPO / "README.md").read_text()
+    for p in projects:
+        assert (REPO / p.script).is_file(), p.script
+        assert p.phase in dict(catalogue.PHASES)
+        assert p.script in readme, f"{p.script} is not in the README's project table"
+        phase_readme = REPO / p.phase / "README.md"
+        assert phase_readme.is_file() and Path(p.script).name in phase_readme.read_text(), phase_readme
+        for m in (*p.milestones, *p.boss):
+            if m.check.startswith("tests/"):
+                assert (REPO / m.check.split("::")[0]).is_file(), m.check
+        for ref in p.bench:
+            assert re.fullmatch(r"bench\.\w+:\w+", ref), ref
+    assert catalogue.get("linalg_basics").phase == "phase1_linalg"
+
+
+def test_function_check_outcomes():
+    assert milestones.run_function_check("math:pi").status == "failed"  # not callable -> failed
+    assert milestones.run_function_check("nope.module:x").status == "missing"
+    assert milestones.run_function_check("tests.common.test_machinery:_passing_check").status == "passed"
+    failing = milestones.run_function_check("tests.common.test_machinery:_failing_check")
+    assert failing.status == "failed" and "not met" in failing.detail
+
+
+def _passing_check():
+    assert 1 + 1 == 2
+
+
+def _failing_check():
+    raise AssertionError("milestone not met")
+
+
+def test_milestones_command_end_to_end(run_cli, tmp_path):
+    """Runs the real checklist for phase 1 and writes the Markdown report."""
+    report = tmp_path / "milestones.md"
+    res = run_cli("-m", "common.milestones", "--phase", "phase1_linalg", "--quick", "--out", report)
+    assert "Phase 1 - Linear algebra" in res.stdout, res
+    assert re.search(r"\[x\] M1: 2x2 eigenvalues", res.stdout), res
+    text = report.read_text()
+    assert text.startswith("# Milestone checklist") and "- [x] M1:" in text
+    assert res.returncode in (0, 1)
+
+
+def test_tour_end_to_end(run_cli, tmp_path):
+    res = run_cli("-m", "common.tour", "--only", "linalg_basics", "--out", tmp_path)
+    assert res.returncode == 0, res
+    assert "Tour: 1 ran, 0 failed, 0 skipped" in res.stdout
+    index = (tmp_path / "index.html").read_text()
+    assert "linalg_basics.py" in index and "Pure Python vs NumPy" in index
+    assert "<img src='linalg_basics/transforms.png'" in index
+    assert (tmp_path / "linalg_basics" / "transforms.png").is_file()
+
+
+def test_tour_skips_missing_dataset():
+    project = catalogue.Project("x", "x", "phase1_linalg", "x.py", datasets=("cifar-10",))
+    assert "cifar-10" in tour.skip_reason(project, allow_download=False)
+    project = catalogue.Project("y", "y", "phase1_linalg", "y.py", requires=("no_such_module_xyz",))
+    assert "no_such_module_xyz" in tour.skip_reason(project, allow_download=False)
+
+
+def test_bench_harness_interleaves_and_reports():
+    calls = []
+
+    def ours():
+        calls.append("o")
+        time.sleep(0.002)
+        return 1.0
+
+    def ref():
+        calls.append("r")
+        time.sleep(0.001)
+        return 1.5
+
+    c = harness.Comparison("demo", ours, ref, "sleep", max_ratio=10,
+                           quality=lambda o, r: ("value", o, r), repeats=4, warmup=1)
+    row = harness.run_comparison(c)
+    assert calls == ["o", "r", "o", "r", "r", "o", "o", "r", "r", "o"]
+    assert 1.2 < row.ratio < 4 and row.met is True
+    assert "delta -0.5" in row.quality
+    ceiling = {"float32": 100.0, "float64": 50.0}
+    text = render([("demo", row)], ceiling, [], 1.0)
+    assert "| demo | demo | sleep |" in text and "float32 100.0 GFLOP/s" in text
+
+
+def test_bench_budget_rows_and_ceiling():
+    row = harness.run_comparison(harness.Comparison("budget", lambda: np.zeros(10), None, "4 ms budget",
+                                                    budget_s=0.004, max_ratio=1.0, repeats=3))
+    assert row.reference_s == 0.004 and row.met is True
+    ceiling = harness.matmul_ceiling(n=256, repeats=2)
+    assert ceiling["float32"] > 0 and ceiling["float64"] > 0
+
+
+@pytest.mark.slow
+def test_registered_bench_rows_construct():
+    from bench.run import load_comparisons
+
+    for project in catalogue.all_projects():
+        for ref in project.bench:
+            for comparison in load_comparisons(ref):
+                assert isinstance(comparison, harness.Comparison)
