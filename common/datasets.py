@@ -424,7 +424,7 @@ def read_table(arg: str | Path, aliases: dict[str, str] | None = None) -> Any:
             raise UserError(f"dataset {where!r} is not a table")
         return frame
     try:
-        frame = pd.read_csv(where, sep=None, engine="python")
+        frame = pd.read_csv(where, sep=_sniff_delimiter(where))
     except UnicodeDecodeError:
         raise UserError(f"{where} is not a text CSV file (it is binary or not UTF-8)") from None
     except pd.errors.EmptyDataError:
@@ -437,6 +437,23 @@ def read_table(arg: str | Path, aliases: dict[str, str] | None = None) -> Any:
     if frame.empty:
         raise UserError(f"{where} has a header but no data rows")
     return frame
+
+
+def _sniff_delimiter(file: Path) -> str:
+    """The CSV delimiter among , ; tab | (default ","), guessed from the first 64 KB."""
+    try:
+        with open(file, encoding="utf-8", newline="") as handle:
+            sample = handle.read(1 << 16)
+    except UnicodeDecodeError:
+        raise UserError(f"{file} is not a text CSV file (it is binary or not UTF-8)") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {file}: {exc.strerror}") from None
+    if "\0" in sample:
+        raise UserError(f"{file} is not a text CSV file (it is binary)")
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
 # ----------------------------------------------------------------------------- loaders

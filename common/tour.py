@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(StepResult(project, "python " + " ".join(step.argv), "skipped", reason=reason))
             continue
         out = root / project.key
+        if len(project.tour) > 1:  # one folder per step, so same-named figures do not collide
+            out = out / f"step{project.tour.index(step) + 1}"
         out.mkdir(parents=True, exist_ok=True)
         results.append(run_step(project, step, out))
     bar.close()

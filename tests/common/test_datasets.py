@@ -273,3 +273,15 @@ def test_mirror_checksum_mismatch_is_clear(tmp_path, monkeypatch):
 
 def test_frames_are_pandas():
     assert isinstance(datasets.load("titanic"), pd.DataFrame)
+
+
+def test_read_table_sniffs_delimiters(tmp_path):
+    one = tmp_path / "one.csv"
+    one.write_text("reading\n1.5\n2.5\n")
+    assert list(datasets.read_table(one).columns) == ["reading"]
+    semi = tmp_path / "semi.csv"
+    semi.write_text("a;b\n1;2\n")
+    assert list(datasets.read_table(semi).columns) == ["a", "b"]
+    tabs = tmp_path / "tabs.tsv"
+    tabs.write_text("x\ty\n1\t2\n")
+    assert datasets.read_table(tabs).shape == (1, 2)

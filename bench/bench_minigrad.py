@@ -1,0 +1,96 @@
+"""minigrad vs PyTorch CPU: training-epoch speed of the MLP and the CNN, and autograd overhead.
+
+Both frameworks train the SAME architecture (train_mnist.make_model) from the same data with
+Adam, batch 64, float32, in the same process, alternating runs. PyTorch keeps its default thread
+count; minigrad's BLAS uses NumPy's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.harness import Comparison
+
+
+def _mnist(limit: int | None):
+    from phase5_capstone.train_mnist import load_images
+
+    x, y, *_ = load_images("mnist")
+    return np.ascontiguousarray(x[:limit]), y[:limit]
+
+
+def _epoch_pair(kind: str, x: np.ndarray, y: np.ndarray, batch: int = 64):
+    import minigrad as mg
+    import torch
+
+    from phase5_capstone.train_mnist import make_model
+
+    def ours():
+        mg.manual_seed(0)
+        model = make_model(mg, kind, x.shape[1:])
+        opt = mg.Adam(model.parameters(), lr=1e-3)
+        for i in range(0, len(x), batch):
+            loss = mg.cross_entropy(model(mg.Tensor(x[i:i + batch])), y[i:i + batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return loss.item()
+
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def reference():
+        torch.manual_seed(0)
+        model = make_model(torch.nn, kind, x.shape[1:])
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for i in range(0, len(x), batch):
+            loss = torch.nn.functional.cross_entropy(model(xt[i:i + batch]), yt[i:i + batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return loss.item()
+
+    return ours, reference
+
+
+def _last_loss(o, r):
+    return ("last mini-batch loss", float(o), float(r))
+
+
+def mlp_epoch():
+    """One full MNIST epoch (60,000 images) of the 784-256-128-10 MLP, batch 64, Adam."""
+    x, y = _mnist(None)
+    ours, ref = _epoch_pair("mlp", x, y)
+    return Comparison("minigrad: MLP epoch on MNIST (60k, batch 64, Adam)", ours, ref, "PyTorch CPU, same model",
+                      max_ratio=1.0, quality=_last_loss, repeats=1, warmup=0)
+
+
+def cnn_epoch():
+    """A sixth of an MNIST epoch (10,000 images) of the 2-conv CNN, batch 64, Adam (time scales linearly)."""
+    x, y = _mnist(10_000)
+    ours, ref = _epoch_pair("cnn", x, y)
+    return Comparison("minigrad: CNN on 10k MNIST images (1/6 epoch, batch 64, Adam)", ours, ref,
+                      "PyTorch CPU, same model", max_ratio=2.0, quality=_last_loss, repeats=1, warmup=0)
+
+
+def autograd_overhead():
+    """Build and differentiate a 200-op graph of small (8, 8) tensors: pure bookkeeping cost."""
+    import minigrad as mg
+
+    rng = np.random.default_rng(0)
+    a = mg.tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
+    b = mg.tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
+
+    def graph_200():
+        h = a
+        for _ in range(40):                     # 5 ops per round -> 200 ops
+            h = ((h @ b) * 0.1 + a).tanh() - b
+        h.sum().backward()
+        a.grad = b.grad = None
+        return h
+
+    return Comparison("minigrad: forward+backward of a 200-op graph of 8x8 tensors", graph_200, None,
+                      "budget 2 ms", max_ratio=1.0, budget_s=0.002, repeats=21, warmup=3)
+
+
+def all_minigrad():
+    return [autograd_overhead(), mlp_epoch(), cnn_epoch()]

@@ -1,0 +1,121 @@
+"""Convolution and max pooling, written as array programs.
+
+Convolution is a sum of products. For an input x (N, C, H, W) and filters w (O, C, k, k)::
+
+    out[n, o, i, j] = b[o] + sum_{c, u, v} x[n, c, i*s + u, j*s + v] * w[o, c, u, v]
+
+im2col turns that into ONE matrix product: gather every k x k patch of every channel into a row
+(the "columns" matrix, (N*H'*W', C*k*k)), flatten the filters to (O, C*k*k), and multiply.
+Here the columns are stored transposed, (C*k*k, N*H'*W'), and taken first as a *strided
+view* of the padded input (no copy: the view walks the same memory with other strides); the
+only copy is the reshape into the matrix BLAS needs. out = w_flat (O, C*k*k) @ columns comes out
+as (O, N, H', W') and is handed on as a transposed view in (N, O, H', W') order, without a copy.
+
+Backward, with g = dL/dout as (O, N*H'*W'):
+dL/dw = g @ columns^T, dL/db = row sums of g, and dL/dcolumns = w_flat^T @ g, which is
+scattered back onto the image ("col2im") with one vectorised add per kernel offset (u, v).
+"""
+
+from __future__ import annotations
+
+from .tensor import Tensor
+
+
+def _patches(xp, x, k: int, stride: int, out_h: int, out_w: int):
+    """Strided view (C, k, k, N, H', W') of x (N, C, H, W): [c, u, v, n, i, j] = x[n, c, i*s+u, j*s+v].
+
+    Channel-major order keeps the innermost axis (j) walking along an image row, so the copy
+    into the columns matrix streams through memory instead of hopping k values at a time.
+    """
+    n, c = x.shape[:2]
+    s_n, s_c, s_h, s_w = x.strides
+    return xp.lib.stride_tricks.as_strided(
+        x, shape=(c, k, k, n, out_h, out_w),
+        strides=(s_c, s_h, s_w, s_n, s_h * stride, s_w * stride))
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0) -> Tensor:
+    """x (N, C, H, W), weight (O, C, k, k), bias (O,) -> (N, O, H', W'), H' = (H + 2p - k) // s + 1."""
+    xp = x.xp
+    n, c, h, w = x.shape
+    o, c_w, k, k2 = weight.shape
+    if c != c_w or k != k2:
+        raise ValueError(f"conv2d: input has {c} channels, weight expects {c_w} (square kernels only)")
+    data = x.data
+    if padding:
+        data = xp.pad(data, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    data = xp.ascontiguousarray(data)
+    hp, wp = data.shape[2:]
+    out_h, out_w = (hp - k) // stride + 1, (wp - k) // stride + 1
+    cols = _patches(xp, data, k, stride, out_h, out_w).reshape(c * k * k, n * out_h * out_w)  # the copy
+    w_flat = weight.data.reshape(o, c * k * k)
+    out = w_flat @ cols                                      # (O, N*H'*W'): one matmul
+    if bias is not None:
+        out += bias.data[:, None]
+    out = xp.ascontiguousarray(out.reshape(o, n, out_h, out_w).transpose(1, 0, 2, 3))   # (N, O, H', W')
+
+    def _bw(g):
+        g_rows = g.transpose(1, 0, 2, 3).reshape(o, -1)      # (O, N*H'*W'); free if g kept our layout
+        if weight.requires_grad:
+            weight._accumulate((g_rows @ cols.T).reshape(weight.shape))
+        if bias is not None and bias.requires_grad:
+            bias._accumulate(g_rows.sum(axis=1))
+        if x.requires_grad:
+            d_cols = (w_flat.T @ g_rows).reshape(c, k, k, n, out_h, out_w)
+            d_pad = xp.zeros((c, n, hp, wp), dtype=g.dtype)
+            span_h, span_w = stride * (out_h - 1) + 1, stride * (out_w - 1) + 1
+            for u in range(k):          # col2im: one array add per kernel offset, not per pixel
+                for v in range(k):
+                    d_pad[:, :, u:u + span_h:stride, v:v + span_w:stride] += d_cols[:, u, v]
+            d_x = d_pad.transpose(1, 0, 2, 3)
+            x._accumulate(d_x[:, :, padding:padding + h, padding:padding + w] if padding else d_x)
+
+    parents = (x, weight) if bias is None else (x, weight, bias)
+    return Tensor._result(out, parents, _bw, "conv2d")
+
+
+def max_pool2d(x: Tensor, kernel_size: int = 2, stride: int | None = None) -> Tensor:
+    """Max over k x k windows: (N, C, H, W) -> (N, C, H', W'). The gradient goes to the first max."""
+    xp = x.xp
+    k, s = kernel_size, stride or kernel_size
+    n, c, h, w = x.shape
+    out_h, out_w = (h - k) // s + 1, (w - k) // s + 1
+    if k == s and h % k == 0 and w % k == 0:
+        # non-overlapping windows tile the image: a reshape exposes them as axes 3 and 5
+        tiles = x.data.reshape(n, c, out_h, k, out_w, k)
+        out = tiles[:, :, :, 0, :, 0].copy()
+        for u in range(k):              # k*k elementwise maxima: far faster than a 2-axis reduce
+            for v in range(k):
+                if u or v:
+                    xp.maximum(out, tiles[:, :, :, u, :, v], out=out)
+
+        def _bw_tiles(g):
+            grad = xp.zeros((n, c, out_h, k, out_w, k), dtype=g.dtype)
+            taken = xp.zeros(out.shape, dtype=bool)
+            for u in range(k):          # first maximum in row-major window order wins, as in torch
+                for v in range(k):
+                    hit = tiles[:, :, :, u, :, v] == out
+                    hit &= ~taken
+                    taken |= hit
+                    xp.multiply(g, hit, out=grad[:, :, :, u, :, v])
+            x._accumulate(grad.reshape(n, c, h, w))
+
+        return Tensor._result(out, (x,), _bw_tiles, "max_pool2d")
+
+    data = xp.ascontiguousarray(x.data)
+    s_n, s_c, s_h, s_w = data.strides
+    windows = xp.lib.stride_tricks.as_strided(
+        data, shape=(n, c, out_h, out_w, k, k), strides=(s_n, s_c, s_h * s, s_w * s, s_h, s_w))
+    flat = windows.reshape(n, c, out_h, out_w, k * k)
+    arg = flat.argmax(axis=-1)                               # (N, C, H', W') index into the window
+    out = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+
+    def _bw(g):
+        grad = xp.zeros((n, c, h, w), dtype=g.dtype)
+        span_h, span_w = s * (out_h - 1) + 1, s * (out_w - 1) + 1
+        for u in range(k):
+            for v in range(k):
+                grad[:, :, u:u + span_h:s, v:v + span_w:s] += g * (arg == u * k + v)
+        x._accumulate(grad)
+
+    return Tensor._result(out, (x,), _bw, "max_pool2d")

@@ -1,0 +1,150 @@
+"""The REST API: a Flask app around a saved pipeline, served by waitress.
+
+    POST /predict        one record (JSON object) or a list of them -> prediction(s) and the
+                         split-conformal interval [y_hat - q, y_hat + q]
+    GET  /health         {"status": "ok"}
+    GET  /model          features, metrics, version
+    GET  /openapi.json   the OpenAPI 3.0 description of all of it
+
+Every bad request gets a 4xx JSON body {"error": "...", "field": "..."} naming what is wrong;
+bad input never causes a 500. Records are validated by hand against the training schema, then
+turned into the model's input with the same fitted preprocessing as in training (NumPy only: no
+pandas on the request path, so one request costs well under a millisecond of model time).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from phase5_capstone.pipeline.bundle import Bundle
+from phase5_capstone.pipeline.openapi import MAX_BODY_BYTES, MAX_RECORDS, openapi_document
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, field: str | None, message: str):
+        super().__init__(message)
+        self.status, self.field, self.message = status, field, message
+
+
+def validate_record(record, pre, where: str = "") -> dict:
+    """Check one record against the training schema; ApiError(422) naming the first bad field."""
+    if not isinstance(record, dict):
+        raise ApiError(422, where or "body", f"expected a JSON object with the fields {', '.join(pre.input_columns)}")
+    for name in record:
+        if name not in pre.numeric and name not in pre.categorical:
+            raise ApiError(422, f"{where}{name}", f"unknown field {name!r}; expected: {', '.join(pre.input_columns)}")
+    for name in pre.input_columns:
+        if name not in record:
+            raise ApiError(422, f"{where}{name}", f"missing field {name!r}")
+    for name in pre.numeric:
+        value = record[name]
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ApiError(422, f"{where}{name}", f"field {name!r} must be a number (or null), got {type(value).__name__}")
+        if not math.isfinite(value):
+            raise ApiError(422, f"{where}{name}", f"field {name!r} must be a finite number, got {value}")
+    for name, levels in pre.categorical.items():
+        value = record[name]
+        if not isinstance(value, str):
+            raise ApiError(422, f"{where}{name}", f"field {name!r} must be a string, one of {levels}")
+        if value not in levels:
+            raise ApiError(422, f"{where}{name}", f"unknown category {value!r} for {name!r}; expected one of {levels}")
+    return record
+
+
+def parse_body(raw: bytes, pre) -> tuple[list[dict], bool]:
+    """(validated records, whether the body was a single object)."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "body", f"the body is not valid JSON: {exc}") from None
+    if isinstance(body, dict):
+        return [validate_record(body, pre)], True
+    if isinstance(body, list):
+        if not 1 <= len(body) <= MAX_RECORDS:
+            raise ApiError(422, "body", f"send between 1 and {MAX_RECORDS} records, got {len(body)}")
+        return [validate_record(r, pre, f"[{i}].") for i, r in enumerate(body)], False
+    raise ApiError(422, "body", "expected a JSON object (one record) or a list of objects")
+
+
+def create_app(bundle: Bundle) -> Flask:
+    """The Flask application for one loaded model bundle."""
+    app = Flask("ml_pipeline")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False
+    pre, meta = bundle.pre, bundle.meta
+    q, level = float(meta["conformal"]["q"]), 1 - float(meta["conformal"]["alpha"])
+    document = openapi_document(pre, meta)
+    card = {"version": meta["version"], "kind": meta["model"]["kind"], "target": meta["target"],
+            "inputs": document["components"]["schemas"]["Record"]["properties"], "features": pre.features,
+            "metrics": meta["metrics"], "conformal": meta["conformal"]}
+
+    def error(status: int, field: str | None, message: str):
+        return jsonify({"error": message, "field": field}), status
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error(exc.status, exc.field, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        field = {413: "body", 405: "method"}.get(exc.code, None)
+        response = exc.get_response()
+        response.data = json.dumps({"error": exc.description, "field": field})
+        response.content_type = "application/json"
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # a bug, not bad input: still answer JSON, and say so
+        app.logger.exception("unexpected error")
+        return error(500, None, f"internal error: {type(exc).__name__}")
+
+    @app.get("/health")
+    def health():
+        return jsonify({"status": "ok", "model": meta["model"]["kind"]})
+
+    @app.get("/model")
+    def model_card():
+        return jsonify(card)
+
+    @app.get("/openapi.json")
+    def openapi():
+        return jsonify(document)
+
+    @app.post("/predict")
+    def predict():
+        if request.mimetype != "application/json":
+            raise ApiError(415, "Content-Type", f"send JSON with Content-Type: application/json "
+                                                f"(got {request.mimetype or 'none'})")
+        records, single = parse_body(request.get_data(cache=False), pre)
+        pred = bundle.model.predict(pre.transform_records(records))
+        if not np.isfinite(pred).all():
+            bad = int(np.flatnonzero(~np.isfinite(pred))[0])
+            raise ApiError(422, "body" if single else f"[{bad}]",
+                           "the inputs are so far outside the training data that the prediction is not finite")
+        out = [{"prediction": round(float(p), 2), "confidence_interval": [round(float(p - q), 2),
+                                                                          round(float(p + q), 2)],
+                "level": level} for p in pred]
+        return jsonify(out[0] if single else {"predictions": out})
+
+    return app
+
+
+def serve(bundle: Bundle, host: str = "127.0.0.1", port: int = 5000, threads: int = 4, on_ready=None) -> None:
+    """Run the app under waitress until interrupted. ``on_ready(port)`` is called once listening."""
+    from waitress.server import create_server
+
+    server = create_server(create_app(bundle), host=host, port=port, threads=threads,
+                           max_request_body_size=MAX_BODY_BYTES * 4, ident="ml_pipeline")
+    if on_ready is not None:
+        on_ready(server.effective_port)
+    try:
+        server.run()
+    finally:
+        server.close()

@@ -1,0 +1,131 @@
+"""model.py: the minigrad GPT against a PyTorch implementation with the same weights.
+
+Tolerances (float32): logits and loss 1e-5, every parameter gradient 1e-4 (absolute, after the
+gradients are O(1e-2..1)); the attention op's hand-written backward against central finite
+differences in float64 to 1e-6; the KV cache against recomputing the context to 1e-5.
+"""
+
+import minigrad as mg
+import numpy as np
+import pytest
+import torch
+
+from final_gpt.model import GPT, GPTConfig, KVCache, causal_attention
+from final_gpt.torch_gpt import TorchGPT
+
+CFG = GPTConfig(vocab_size=50, block_size=16, n_layer=2, n_head=4, n_embd=32)
+
+
+def _pair(cfg=CFG, seed=1):
+    model = GPT(cfg, seed=seed)
+    ref = TorchGPT(cfg.vocab_size, cfg.block_size, cfg.n_layer, cfg.n_head, cfg.n_embd)
+    ref.load_numpy(model.state_dict())
+    return model, ref
+
+
+def test_forward_and_gradients_match_pytorch():
+    model, ref = _pair()
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 50, (3, 16)), rng.integers(0, 50, (3, 16))
+    assert model.num_parameters() == CFG.num_parameters() == sum(p.numel() for p in ref.parameters())
+    loss = model.loss(x, y)
+    loss.backward()
+    logits_t, loss_t = ref(torch.from_numpy(x), torch.from_numpy(y))
+    loss_t.backward()
+    with mg.no_grad():
+        logits = model(x).data
+    np.testing.assert_allclose(logits, logits_t.detach().numpy().reshape(48, 50), atol=1e-5, rtol=0)
+    assert loss.item() == pytest.approx(loss_t.item(), abs=1e-5)
+    grads = ref.grads_numpy()
+    for name, p in model.named_parameters():
+        assert p.grad is not None, name
+        np.testing.assert_allclose(p.grad, grads[name], atol=1e-4, rtol=0, err_msg=name)
+    # the gradients are not trivially small: 1e-4 is a real test
+    assert max(float(np.abs(g).max()) for g in grads.values()) > 1e-2
+
+
+def test_causal_mask_no_information_from_the_future():
+    model, _ = _pair()
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 50, (2, 16))
+    x2 = x.copy()
+    x2[:, 9:] = rng.integers(0, 50, (2, 7))          # change only the future of position 8
+    with mg.no_grad():
+        a, b = model(x).data.reshape(2, 16, -1), model(x2).data.reshape(2, 16, -1)
+    np.testing.assert_array_equal(a[:, :9], b[:, :9])
+    assert np.abs(a[:, 9:] - b[:, 9:]).max() > 1e-3
+    # and in the backward pass: the loss at position 4 sends no gradient to inputs after it
+    qkv = mg.tensor(rng.standard_normal((2 * 8, 3 * 32)).astype(np.float32), requires_grad=True)
+    out = causal_attention(qkv, batch=2, heads=4)
+    out.reshape(2, 8, 32)[:, 4].sum().backward()
+    g = qkv.grad.reshape(2, 8, 96)
+    assert np.all(g[:, 5:] == 0) and np.abs(g[:, :5]).max() > 0
+
+
+def test_attention_backward_finite_differences():
+    rng = np.random.default_rng(2)
+    data = rng.standard_normal((2 * 5, 3 * 8))
+    w = rng.standard_normal((2 * 5, 8))
+
+    def f(arr):
+        return float((causal_attention(mg.tensor(arr), batch=2, heads=2).data * w).sum())
+
+    t = mg.tensor(data, requires_grad=True)
+    (causal_attention(t, batch=2, heads=2) * mg.tensor(w)).sum().backward()
+    np.testing.assert_allclose(t.grad, _numgrad(f, data.copy()), atol=1e-6)
+
+
+def _numgrad(f, x, eps=1e-6):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        hi = f(x)
+        x[i] = old - eps
+        lo = f(x)
+        x[i] = old
+        g[i] = (hi - lo) / (2 * eps)
+    return g
+
+
+def test_kv_cache_generation_equals_recompute():
+    model, _ = _pair()
+    rng = np.random.default_rng(3)
+    prompt = rng.integers(0, 50, (2, 4))
+    cache = KVCache(model)
+    logits = cache.prefill(prompt)
+    seq = prompt
+    for _ in range(10):                             # step by step, logits equal to a full recompute
+        np.testing.assert_allclose(logits, model.logits_last(seq), atol=1e-5, rtol=0)
+        nxt = rng.integers(0, 50, 2)
+        seq = np.concatenate([seq, nxt[:, None]], axis=1)
+        logits = cache.step(nxt)
+    # an untrained model already "generates random text": same tokens with or without the cache
+    a = model.generate(prompt, 12, rng=np.random.default_rng(0), use_cache=True)
+    b = model.generate(prompt, 12, rng=np.random.default_rng(0), use_cache=False)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (2, 16) and len(set(a[0, 4:].tolist())) > 3
+    # past the context length the cache restarts its window and keeps going
+    long = model.generate(prompt, 40, top_k=5, rng=np.random.default_rng(0))
+    assert long.shape == (2, 44) and long.min() >= 0 and long.max() < 50
+
+
+def test_sampling_top_k_and_temperature():
+    from final_gpt.model import sample
+
+    logits = np.log(np.array([[0.5, 0.3, 0.15, 0.05]]))
+    rng = np.random.default_rng(0)
+    draws = sample(np.repeat(logits, 20000, 0), 1.0, None, rng)      # 20,000 rows sampled at once
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / 20000, [0.5, 0.3, 0.15, 0.05], atol=0.01)
+    draws = sample(np.repeat(logits, 2000, 0), 1.0, 2, rng)
+    assert set(draws.tolist()) == {0, 1}
+    np.testing.assert_allclose(np.mean(draws == 0), 0.5 / 0.8, atol=0.03)
+    assert set(sample(np.repeat(logits, 50, 0), 1e-4, None, rng).tolist()) == {0}
+
+
+def test_config_validation_and_parameter_count():
+    with pytest.raises(ValueError):
+        GPTConfig(vocab_size=10, n_embd=30, n_head=4)
+    # the transcript's configuration: 6 layers, 8 heads, 512 wide, 10,000 BPE tokens, context 256
+    assert GPTConfig(vocab_size=10000, block_size=256, n_layer=6, n_head=8, n_embd=512).num_parameters() \
+        == 10000 * 512 + 256 * 512 + 6 * (12 * 512 * 512 + 13 * 512) + 2 * 512

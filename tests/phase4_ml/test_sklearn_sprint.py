@@ -1,0 +1,64 @@
+"""sklearn_sprint (M5): six scikit-learn classifiers and two of ours, cross-validated on Iris, Titanic
+and digits, with confusion matrices; our models score like scikit-learn's counterparts."""
+
+import numpy as np
+import pytest
+
+from phase4_ml import sklearn_sprint as sp
+from tests.conftest import assert_user_error
+from tests.phase4_ml.inprocess import call, one_blas_thread  # noqa: F401 (autouse fixture)
+
+pytest.importorskip("sklearn")
+
+
+def test_our_models_work_inside_sklearn_cross_validation():
+    """M5: our from-scratch models go through the same folds and pipeline as scikit-learn's."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    X, y, classes, prep = sp.load("iris")
+    OursLogistic, OursTree = sp._our_estimators()
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    ours = cross_val_score(make_pipeline(prep, OursLogistic(C=1.0, epochs=500)), X, y, cv=folds)
+    assert len(ours) == 5 and ours.mean() > 0.9
+    tree = cross_val_score(make_pipeline(prep, OursTree(max_depth=3)), X, y, cv=folds)
+    assert tree.mean() > 0.9
+
+
+@pytest.mark.slow
+def test_cli_all_three_datasets(run_cli, tmp_path):
+    """M5: at least 3 classifiers, 5-fold CV mean +- std, a confusion matrix plot, on three datasets."""
+    res = run_cli("phase4_ml/sklearn_sprint.py", "--quick", "--no-show", "--out", tmp_path)
+    assert res.returncode == 0, res
+    out = res.stdout
+    for name in ("iris (150 samples, 3 classes)", "titanic (891 samples, 2 classes)",
+                 "digits (1797 samples, 10 classes)", "5-fold stratified CV", "Confusion matrix, iris"):
+        assert name in out, name
+    rows = {}
+    section = None
+    for line in out.splitlines():
+        if line and not line.startswith(" ") and "(" in line:
+            section = line.split()[0]
+        elif "%" in line and "+-" in line and section:
+            label = line[:34].strip()
+            rows[(section, label)] = float(line[34:].split("%")[0])
+    assert len([k for k in rows if k[0] == "iris"]) == 8
+    for data in ("iris", "titanic", "digits"):
+        ours, ref = rows[(data, "ours: decision tree (depth 5)")], rows[(data, "DecisionTree (depth 5)")]
+        assert abs(ours - ref) < 3.0
+        assert abs(rows[(data, "ours: logistic regression")] - rows[(data, "LogisticRegression")]) < 3.0
+    assert rows[("digits", "SVC (RBF)")] > 95
+    for name in ("confusion_matrices.png", "cv_accuracy.png"):
+        assert (tmp_path / name).stat().st_size > 20_000
+    assert np.isfinite(list(rows.values())).all()
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--datasets", "mnist"], "unknown dataset 'mnist'"),
+    (["--datasets", ","], "unknown dataset"),
+    (["--folds", "1"], "at least 2"),
+    (["--folds", "x"], "expected a whole number"),
+])
+def test_bad_options(capsys, tmp_path, args, fragment):
+    res = call(sp.main, capsys, *args, "--no-show", "--out", tmp_path)
+    assert_user_error(res, fragment)
