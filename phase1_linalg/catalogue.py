@@ -122,7 +122,7 @@ PROJECTS = [
         commands=("python phase1_linalg/pca_visualizer.py iris_dataset.csv",
                   "python phase1_linalg/pca_visualizer.py iris_dataset.csv --3d",
                   "python phase1_linalg/pca_visualizer.py mnist",
-                  "python phase1_linalg/pca_visualizer.py my_data.csv --label class"),
+                  "python phase1_linalg/pca_visualizer.py customer_data.csv --label Channel"),
         tour=(TourStep(("phase1_linalg/pca_visualizer.py", "iris_dataset.csv", "--3d")),
               TourStep(("phase1_linalg/pca_visualizer.py", "mnist", "--samples", "3000"))),
         milestones=(

@@ -486,7 +486,10 @@ def load_movielens():
 
 def run_evaluation(args, data, shape, out) -> None:
     folds = args.folds
-    print(f"Evaluating on the official splits {', '.join(folds)} (80,000 train / 20,000 test ratings each)")
+    splits = {fold: tuple(RatingData.from_frame(df, shape) for df in data.split(fold)) for fold in folds}
+    first_train, first_test = splits[folds[0]]
+    print(f"Evaluating on the official splits {', '.join(folds)} ({len(first_train.ratings):,} train / "
+          f"{len(first_test.ratings):,} test ratings in {folds[0]})")
     print(f"  kNN: {args.neighbours} neighbours; MF: {args.factors} factors, reg {args.reg:g}, "
           f"{args.steps} full-batch Adam steps, lr {args.lr:g}\n")
     results = {}
@@ -494,8 +497,7 @@ def run_evaluation(args, data, shape, out) -> None:
     print("RMSE per split")
     print(f"{'split':6s}" + header)
     for fold in folds:
-        train_df, test_df = data.split(fold)
-        train, test = RatingData.from_frame(train_df, shape), RatingData.from_frame(test_df, shape)
+        train, test = splits[fold]
         results[fold] = evaluate_split(train, test, args.neighbours, args.factors, args.reg, args.steps,
                                        args.lr, args.seed)
         print(f"{fold:6s}" + "".join(f"{results[fold][m]['rmse']:22.4f}" for m in METHODS), flush=True)

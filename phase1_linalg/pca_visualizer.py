@@ -17,7 +17,7 @@ Math (X is n x d, one sample per row):
     python phase1_linalg/pca_visualizer.py iris_dataset.csv
     python phase1_linalg/pca_visualizer.py iris_dataset.csv --3d
     python phase1_linalg/pca_visualizer.py mnist --samples 5000
-    python phase1_linalg/pca_visualizer.py my_data.csv --label class
+    python phase1_linalg/pca_visualizer.py customer_data.csv --label Channel
 """
 
 from __future__ import annotations

@@ -177,7 +177,9 @@ PROJECTS = [
         commands=("python phase4_ml/backprop_viz.py",
                   "python phase4_ml/backprop_viz.py --headless --steps 200",
                   "python phase4_ml/backprop_viz.py --headless --steps 1 --layers 2,8,8,8,8,8,1 --activation sigmoid"),
-        tour=(TourStep(("phase4_ml/backprop_viz.py", "--headless", "--steps", "150", "--frames", "10")),),
+        tour=(TourStep(("phase4_ml/backprop_viz.py", "--headless", "--steps", "150", "--frames", "10")),
+              TourStep(("phase4_ml/backprop_viz.py", "--headless", "--steps", "30", "--frames", "3",
+                        "--layers", "2,8,8,8,8,8,1", "--activation", "sigmoid"))),
         milestones=(
             Milestone("Visualize a simple network (diagram, loss curve, gradient norms; frames and GIF)",
                       T + "test_backprop_viz.py::test_cli_headless_saves_frames_and_gif"),

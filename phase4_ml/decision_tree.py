@@ -494,6 +494,7 @@ def plot_pruning(alphas, train_scores, val_scores, best_alpha, metric: str):
     ax.plot(alphas, val_scores, "o-", ms=3, label="validation")
     ax.axvline(best_alpha, color="0.4", ls="--", label=f"best alpha = {best_alpha:.3g}")
     ax.set_xscale("symlog", linthresh=max(1e-4, float(np.min(alphas[alphas > 0])) if np.any(alphas > 0) else 1e-4))
+    ax.set_xlim(left=0)
     ax.set_xlabel("cost-complexity alpha (larger = smaller tree)")
     ax.set_ylabel(metric)
     ax.set_title("Cost-complexity pruning: validation curve")

@@ -143,6 +143,7 @@ def plot_confusions(results):
         ax.set_xlabel("predicted")
         ax.set_ylabel("actual")
         ax.set_title(f"{name}: {best}\n(cross-validated predictions)", fontsize=10)
+    fig.tight_layout()
     return fig
 
 

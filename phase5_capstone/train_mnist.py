@@ -49,7 +49,8 @@ def load_images(name: str):
         try:
             data = datasets.load_cifar_tarball(path)
         except (OSError, EOFError, ValueError, KeyError, tarfile.TarError, pickle.UnpicklingError) as exc:
-            raise cli.UserError(f"{name} is not a CIFAR-10 python tarball ({exc})") from None
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise cli.UserError(f"{name} is not a CIFAR-10 python tarball ({reason})") from None
     elif name in DATASETS:
         data = datasets.load(name)
     else:

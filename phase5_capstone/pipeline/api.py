@@ -46,7 +46,8 @@ def validate_record(record, pre, where: str = "") -> dict:
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ApiError(422, f"{where}{name}", f"field {name!r} must be a number (or null), got {type(value).__name__}")
+            raise ApiError(422, f"{where}{name}",
+                           f"field {name!r} must be a number (or null), got {type(value).__name__}")
         if not math.isfinite(value):
             raise ApiError(422, f"{where}{name}", f"field {name!r} must be a finite number, got {value}")
     for name, levels in pre.categorical.items():
@@ -78,7 +79,7 @@ def create_app(bundle: Bundle) -> Flask:
     app = Flask("ml_pipeline")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False
-    pre, meta = bundle.pre, bundle.meta
+    pre, meta = bundle.pre, bundle.full_meta()
     q, level = float(meta["conformal"]["q"]), 1 - float(meta["conformal"]["alpha"])
     document = openapi_document(pre, meta)
     card = {"version": meta["version"], "kind": meta["model"]["kind"], "target": meta["target"],

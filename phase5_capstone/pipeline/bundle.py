@@ -38,16 +38,19 @@ class Bundle:
         pred = self.predict(frame)
         return pred, conformal.intervals(pred, self.meta["conformal"]["q"])
 
+    def full_meta(self) -> dict:
+        """Everything model.json holds: the metadata plus format, version, model and preprocessing."""
+        return dict(self.meta, format=FORMAT, version=VERSION,
+                    model={"kind": self.model.kind, "params": self.model.params},
+                    preprocessing=self.pre.to_json())
+
     def save(self, folder: str | Path) -> tuple[Path, Path]:
         folder = Path(folder)
         arrays = {k: np.asarray(v) for k, v in self.model.state().items()}
         npz = folder / "model.npz"
         with cli.atomic_path(npz) as tmp:
             np.savez(tmp, **arrays)
-        meta = dict(self.meta, format=FORMAT, version=VERSION,
-                    model={"kind": self.model.kind, "params": self.model.params},
-                    preprocessing=self.pre.to_json())
-        path = cli.save_text(folder / "model.json", json.dumps(meta, indent=2) + "\n")
+        path = cli.save_text(folder / "model.json", json.dumps(self.full_meta(), indent=2) + "\n")
         return npz, path
 
 

@@ -78,7 +78,8 @@ class TreeModel:
         return self.tree.predict(X)
 
     def state(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self.tree, name) for name in TREE_ARRAYS} | {"n_features": np.array([self.tree.n_features_])}
+        arrays = {name: getattr(self.tree, name) for name in TREE_ARRAYS}
+        return arrays | {"n_features": np.array([self.tree.n_features_])}
 
     @classmethod
     def from_state(cls, params: dict, arrays: dict) -> TreeModel:

@@ -32,6 +32,7 @@ def test_input_gradient_matches_finite_differences():
         np.testing.assert_allclose(grad, numeric, atol=1e-8)
 
 
+@pytest.mark.slow
 def test_fgsm_and_pgd_stay_in_the_ball_and_pixel_range(small_mnist):
     x, y, xt, yt = small_mnist
     model = adversarial.train_model("mlp", x, y, epochs=1, seed=0)
@@ -45,6 +46,7 @@ def test_fgsm_and_pgd_stay_in_the_ball_and_pixel_range(small_mnist):
     assert clean > 0.8 and fgsm < clean - 0.3 and pgd <= fgsm + 0.02
 
 
+@pytest.mark.slow
 def test_cli_quick_run_prints_table_and_saves_figures(run_cli, tmp_path):
     result = run_cli(SCRIPT, "--train-limit", "1000", "--epochs", "1", "--test-limit", "100", "--eps", "0,0.1,0.2",
                      "--pgd-steps", "2", "--out", tmp_path, "--no-show")
@@ -56,11 +58,14 @@ def test_cli_quick_run_prints_table_and_saves_figures(run_cli, tmp_path):
     assert (tmp_path / "examples_mlp.png").stat().st_size > 0
 
 
-def test_bad_inputs_are_one_line_errors(run_cli):
+def test_bad_inputs_are_one_line_errors(run_cli, capsys):
     assert_user_error(run_cli(SCRIPT, "--eps", "0.1,abc"), "--eps")
-    assert_user_error(run_cli(SCRIPT, "--eps", "2"), "--eps")
-    assert_user_error(run_cli(SCRIPT, "--model", "svm"), "invalid choice")
-    assert_user_error(run_cli(SCRIPT, "--train-eps", "-1"), "--train-eps")
+    for argv, fragment in ((["--eps", "2"], "--eps"), (["--model", "svm"], "invalid choice"),
+                           (["--train-eps", "-1"], "--train-eps"), (["--dataset", "cifar"], "invalid choice")):
+        with pytest.raises(SystemExit) as exc:
+            adversarial.main(argv)
+        err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+        assert exc.value.code == 2 and len(err) == 1 and err[0].startswith("error: ") and fragment in err[0]
 
 
 @pytest.mark.slow

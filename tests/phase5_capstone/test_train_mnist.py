@@ -28,6 +28,7 @@ def test_one_model_definition_builds_on_both_backends_with_the_same_shapes():
                                    atol=1e-5)
 
 
+@pytest.mark.slow
 def test_cnn_cli_quick_run_prints_transcript_and_saves_figures(run_cli, tmp_path):
     result = run_cli(SCRIPT, "--model", "cnn", "--train-limit", "640", "--test-limit", "200", "--epochs", "1",
                      "--out", tmp_path, "--no-show")
@@ -73,18 +74,31 @@ def test_cifar10_registry_name_trains_when_available(run_cli, tmp_path):
     assert "Test accuracy" in result.stdout
 
 
-def test_bad_inputs_are_one_line_errors(run_cli, tmp_path):
-    assert_user_error(run_cli(SCRIPT, "--model", "rnn"), "invalid choice")
-    assert_user_error(run_cli(SCRIPT, "--epochs", "0"), "--epochs")
+def _in_process_error(capsys, argv, fragment):
+    """cli.run(main) as the script runs it: exit 2 and exactly one 'error: ...' line."""
+    try:
+        code = cli.run(train_mnist.main, argv)
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: ") and fragment in err[0], err
+
+
+def test_bad_inputs_are_one_line_errors(run_cli, tmp_path, capsys):
     bad = tmp_path / "broken.tar.gz"
     bad.write_bytes(b"not a tarball")
     assert_user_error(run_cli(SCRIPT, "--dataset", str(bad), "--out", tmp_path), "not a CIFAR-10")
+    _in_process_error(capsys, ["--model", "rnn"], "invalid choice")
+    _in_process_error(capsys, ["--epochs", "0"], "--epochs")
+    _in_process_error(capsys, ["--dataset", "imagenet"], "unknown dataset")
+    _in_process_error(capsys, ["--lr", "nan"], "--lr")
     with pytest.raises(cli.UserError, match="unknown dataset"):
         train_mnist.load_images("imagenet")
     with pytest.raises(cli.UserError, match="no such file"):
         train_mnist.load_images(str(tmp_path / "missing.tar.gz"))
 
 
+@pytest.mark.slow
 def test_minigrad_and_torch_backends_learn_alike_on_a_subset():
     x, y, xt, yt, _ = train_mnist.load_images("mnist")
     accs = {}
@@ -127,6 +141,7 @@ def test_cnn_on_fashion_mnist_subset(run_cli, tmp_path):
     assert meta["test_accuracy"] >= 0.84, result.stdout
 
 
+@pytest.mark.slow
 def test_seed_example_runs_as_written(run_cli):
     result = run_cli("phase5_capstone/minigrad_example.py", "--train-limit", "640")
     assert result.returncode == 0, result
