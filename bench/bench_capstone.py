@@ -113,6 +113,17 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.stdout.close()
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by process ``pid`` (Linux /proc; nan elsewhere)."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load_test(url: str, record: dict, requests_total: int = 15000, concurrency: int = 8) -> dict:
     """Send ``requests_total`` single-record POST /predict from ``concurrency`` keep-alive connections.
 
@@ -190,7 +201,10 @@ def ml_pipeline():
         proc, url = start_server(_bench_model_dir())
         try:
             load_test(url, HOUSE, requests_total=200, concurrency=8)          # warm the server up
-            return load_test(url, HOUSE, requests_total=n_requests, concurrency=8)
+            cpu = server_cpu_seconds(proc.pid)
+            stats = load_test(url, HOUSE, requests_total=n_requests, concurrency=8)
+            stats["server_cpu_ms"] = (server_cpu_seconds(proc.pid) - cpu) / n_requests * 1e3
+            return stats
         finally:
             stop_server(proc)
 
@@ -199,8 +213,10 @@ def ml_pipeline():
         ours=serve_and_load, reference=None, reference_name=f"budget {target_rps} req/s (waitress, loopback)",
         budget_s=n_requests / target_rps, max_ratio=1.0, repeats=1, warmup=0,
         quality=lambda o, r: (f"p99 latency ms (target < 50; {o['rps']:.0f} req/s, p50 {o['p50_ms']:.1f} ms, "
-                              f"errors {o['errors']})", o["p99_ms"], 50.0),
-        note="server in its own process; client threads in the bench process on the same machine")
+                              f"errors {o['errors']}, server CPU {o['server_cpu_ms']:.2f} ms/request)",
+                              o["p99_ms"], 50.0),
+        note="server in its own process; client threads in the bench process on the same machine; "
+             "1 / server CPU per request is the single-core capacity on an idle machine")
     return [rest, _boosting_vs_sklearn()]
 
 

@@ -108,6 +108,9 @@ def design_matrix(frame, target: str | None = None, *, task: str = "regression",
             if not np.isfinite(values.to_numpy()).all():
                 raise UserError(f"target column {target!r} has infinite values")
             y = values.to_numpy(dtype=float)
+            if np.ptp(y) == 0:
+                raise UserError(f"target column {target!r} has the same value ({y[0]:g}) in every row: "
+                                "nothing to predict")
         elif task == "classification":
             labels = frame[target]
             if _is_numeric(labels):
@@ -147,9 +150,10 @@ def design_matrix(frame, target: str | None = None, *, task: str = "regression",
                 notes.append(f"dropped column {col} (no numeric values)")
                 continue
             if bad.any():
+                kind = "missing or infinite" if np.isinf(values).any() else "missing"
                 values = values.copy()
                 values[bad] = np.median(values[~bad])
-                notes.append(f"filled {int(bad.sum())} missing {col} values with the median")
+                notes.append(f"filled {int(bad.sum())} {kind} {col} values with the median")
             blocks.append(values[:, None])
             names.append(col)
             continue

@@ -112,10 +112,11 @@ def causal_attention(qkv: Tensor, batch: int, heads: int) -> Tensor:
         ds = da - (da * att).sum(axis=-1, keepdims=True)
         ds *= att
         ds *= 1.0 / math.sqrt(D)
-        dq = ds @ k
-        dk = ds.swapaxes(-1, -2) @ q
-        dqkv = xp.stack([dq, dk, dv])                                    # (3, B, H, T, D)
-        qkv._accumulate(dqkv.transpose(1, 3, 0, 2, 4).reshape(N, C3))
+        dqkv = xp.empty((B, T, 3, heads, D), dtype=g.dtype)              # the layout of qkv's columns
+        dqkv[:, :, 0] = (ds @ k).transpose(0, 2, 1, 3)                   # dQ
+        dqkv[:, :, 1] = (ds.swapaxes(-1, -2) @ q).transpose(0, 2, 1, 3)  # dK
+        dqkv[:, :, 2] = dv.transpose(0, 2, 1, 3)                         # dV
+        qkv._accumulate(dqkv.reshape(N, C3))
 
     return Tensor._result(y, (qkv,), _bw, "causal_attention")
 
@@ -127,14 +128,27 @@ def gelu_tanh(x: Tensor) -> Tensor:
     rather than x**3 (a general power is several times slower than two multiplications).
     """
     xp, a = x.xp, x.data
-    c = math.sqrt(2 / math.pi)
+    c, k = math.sqrt(2 / math.pi), 0.044715
     a2 = a * a
-    t = xp.tanh(a * (c + (c * 0.044715) * a2))
-    out = 0.5 * a * (1 + t)
+    t = a2 * (c * k)                 # in-place steps: one temporary array instead of one per operation
+    t += c
+    t *= a
+    xp.tanh(t, out=t)                # t = tanh(c (x + k x^3))
+    out = t + 1
+    out *= a
+    out *= 0.5
 
     def _bw(g):
-        d = 0.5 * (1 + t) + (0.5 * c) * a * (1 - t * t) * (1 + (3 * 0.044715) * a2)
-        x._accumulate(g * d)
+        d = t * t
+        xp.subtract(1, d, out=d)     # 1 - t^2
+        d *= a
+        a2_term = a2 * (0.5 * c * 3 * k)
+        a2_term += 0.5 * c
+        d *= a2_term                 # 0.5 x (1 - t^2) c (1 + 3k x^2)
+        d += 0.5
+        d += 0.5 * t                 # + 0.5 (1 + t)
+        d *= g
+        x._accumulate(d)
 
     return Tensor._result(out, (x,), _bw, "gelu_tanh")
 

@@ -241,7 +241,7 @@ def animation_frames(P, run: LloydRun, project, axis_names):
 
     frames = []
     lo, hi = P.min(axis=0), P.max(axis=0)
-    pad = 0.05 * (hi - lo)
+    pad = np.maximum(0.05 * (hi - lo), 0.1)
     trail = [project(C) for C in run.centroid_history]
     for i, (labels, _) in enumerate(zip(run.label_history, run.centroid_history, strict=True)):
         fig, ax = plotting.figure(figsize=(6, 5), dpi=70)
@@ -408,8 +408,13 @@ def main(argv=None) -> int:
     print(f"On 10 well-separated synthetic blobs: random mean inertia {np.mean(b_rand):.0f}, "
           f"k-means++ mean {np.mean(b_plus):.0f} (best possible about {min(b_plus):.0f})")
 
-    # 2-D view: the two chosen features, or the first two principal components
-    if Z.shape[1] == 2:
+    # 2-D view: the two chosen features (one feature: against 0), or the first two principal components
+    if Z.shape[1] == 1:
+        P, axis_names = np.column_stack([Z[:, 0], np.zeros(len(Z))]), [table.features[0], ""]
+
+        def project(C):
+            return np.column_stack([C[:, 0], np.zeros(len(C))])
+    elif Z.shape[1] == 2:
         P, axis_names = Z, table.features
 
         def project(C):

@@ -89,8 +89,17 @@ def train_pipeline(frame, target: str, kinds=DEFAULT_MODELS, k: int = 5, alpha: 
 
 
 # ----------------------------------------------------------------------------- CLI
+def amount(value: float) -> str:
+    """A target-unit amount: thousands separators for big numbers, 3 significant digits for small."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def run_train(args: argparse.Namespace) -> int:
     kinds = tuple(args.models)
+
+    def money(value: float) -> str:      # the transcript's house prices are dollars; other targets are not
+        return ("$" if args.target == DEFAULT_TARGET else "") + amount(value)
+
     out = cli.out_dir(args, SCRIPT)
     plotting.setup(args.no_show)
     start = time.perf_counter()
@@ -99,6 +108,9 @@ def run_train(args: argparse.Namespace) -> int:
     print("Step 1: Data Loading")
     frame = load_table(args.data, args.target)
     numeric, categorical, dropped = column_kinds(frame, args.target)
+    if not numeric and not categorical:
+        raise cli.UserError(f"no usable feature columns in {args.data} besides {args.target!r} "
+                            f"(need numeric or text columns with at most 20 distinct values)")
     print(f"  Loaded {len(frame):,} samples, {len(numeric) + len(categorical)} features "
           f"({len(numeric)} numeric, {len(categorical)} categorical)")
     if dropped:
@@ -118,8 +130,9 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"  Note: {at_top:,} targets sit at the maximum {top:,.0f} (a cap in the data; kept as they are)")
     corr = eda.correlations(values)
     strongest = corr[args.target].drop(args.target).abs().sort_values(ascending=False)
-    print(f"  Strongest correlation with the target: {strongest.index[0]} "
-          f"(r = {corr[args.target][strongest.index[0]]:+.2f})")
+    if len(strongest):
+        print(f"  Strongest correlation with the target: {strongest.index[0]} "
+              f"(r = {corr[args.target][strongest.index[0]]:+.2f})")
     plotting.save(eda.plot_correlation_heatmap(corr), out / "correlation_heatmap.png")
     print("  [Correlation heatmap saved]")
     plotting.save(eda.plot_histograms(values.iloc[:, :24], outliers), out / "histograms.png")
@@ -159,17 +172,17 @@ def run_train(args: argparse.Namespace) -> int:
     for kind in kinds:
         scores = result["cv"][kind]
         mark = "  <- Best!" if kind == best else ""
-        print(f"  {LABELS[kind] + ':':<{width}}  CV RMSE = ${scores.mean():,.0f} (+/- {scores.std():,.0f}){mark}")
+        print(f"  {LABELS[kind] + ':':<{width}}  CV RMSE = {money(scores.mean())} (+/- {amount(scores.std())}){mark}")
     print()
 
     m, c = meta["metrics"], meta["conformal"]
     print("Step 5: Final Evaluation")
     print(f"  Model: {LABELS[best]}, refitted on the {len(split.train):,} train rows, "
           f"scored once on {len(split.test):,} test rows")
-    print(f"  Test RMSE: ${m['test_rmse']:,.0f}")
-    print(f"  Test MAE:  ${m['test_mae']:,.0f}")
+    print(f"  Test RMSE: {money(m['test_rmse'])}")
+    print(f"  Test MAE:  {money(m['test_mae'])}")
     print(f"  Test R²: {m['test_r2']:.3f}")
-    print(f"  {1 - args.alpha:.0%} prediction interval: prediction +/- ${c['q']:,.0f} "
+    print(f"  {1 - args.alpha:.0%} prediction interval: prediction +/- {money(c['q'])} "
           f"(split conformal, {c['n_calibration']:,} calibration rows)")
     print(f"  Interval coverage on the test rows: {c['test_coverage']:.1%}\n")
 
@@ -204,7 +217,7 @@ def run_serve(args: argparse.Namespace) -> int:
     def ready(port):
         m = bundle.meta["metrics"]
         print(f"Model: {LABELS[bundle.meta['model']['kind']]} from {folder} "
-              f"(test RMSE ${m['test_rmse']:,.0f}, R² {m['test_r2']:.3f})")
+              f"(test RMSE {amount(m['test_rmse'])}, R² {m['test_r2']:.3f})")
         print(f" * Running on http://{args.host}:{port} (waitress; Ctrl-C to stop)", flush=True)
 
     try:

@@ -32,6 +32,7 @@ int64 = np.int64
 
 _DEFAULT_DTYPE = [np.dtype(np.float32)]
 _GRAD_ENABLED = [True]
+_SCALARS = (int, float)  # exact types: NumPy scalars go through _lift so they adopt the tensor dtype
 
 
 def set_default_dtype(dtype) -> None:
@@ -302,7 +303,7 @@ class Tensor:
         return Tensor(arr)
 
     def __add__(self, other) -> Tensor:
-        if isinstance(other, (int, float)):  # fast path: a Python scalar needs no graph node
+        if type(other) in _SCALARS:  # fast path: a Python scalar needs no graph node
             return Tensor._result(self.data + other, (self,), self._accumulate, "add")
         other = self._lift(other)
         a, b = self, other
@@ -318,7 +319,7 @@ class Tensor:
     __radd__ = __add__
 
     def __sub__(self, other) -> Tensor:
-        if isinstance(other, (int, float)):
+        if type(other) in _SCALARS:
             return Tensor._result(self.data - other, (self,), self._accumulate, "sub")
         other = self._lift(other)
         a, b = self, other
@@ -335,7 +336,7 @@ class Tensor:
         return self._lift(other) - self
 
     def __mul__(self, other) -> Tensor:
-        if isinstance(other, (int, float)):
+        if type(other) in _SCALARS:
             def _bw_scalar(g):
                 self._accumulate(g * other)
 
@@ -354,7 +355,7 @@ class Tensor:
     __rmul__ = __mul__
 
     def __truediv__(self, other) -> Tensor:
-        if isinstance(other, (int, float)):
+        if type(other) in _SCALARS:
             return self * (1.0 / other)
         other = self._lift(other)
         a, b = self, other

@@ -59,6 +59,7 @@ def odd_csvs(folder) -> dict:
     write("one_class.csv", "a,b,label\n" + "".join(f"{i},{i * 2},yes\n" for i in range(10)))
     write("all_text.csv", "name,label\n" + "".join(f"person{i},{i % 2}\n" for i in range(40)))
     write("ragged.csv", 'a,b\n1,2\n3,"4\n')
+    write("const.csv", "a,b,y\n" + "".join(f"{i},{i % 3},5\n" for i in range(12)))
     return files
 
 

@@ -117,6 +117,9 @@ def test_image_cli_and_hidden_data(capsys, tmp_path):
     files = odd_csvs(tmp_path)
     res = call(km.main, capsys, files["mixed"], "--k", "3", "--max-k", "4", "--no-show", "--out", tmp_path)
     assert res.returncode == 0 and "Cluster sizes" in res.stdout, res
+    res = call(km.main, capsys, files["mixed"], "--columns", "x2", "--k", "2", "--max-k", "3", "--no-show",
+               "--out", tmp_path)
+    assert res.returncode == 0 and "features: x2" in res.stdout, res
 
 
 @pytest.mark.parametrize("args, fragment", [

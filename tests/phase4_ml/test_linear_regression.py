@@ -164,6 +164,7 @@ def test_drop_b_and_hidden_data(capsys, tmp_path):
     (["{mixed}", "--target", "nope"], "no target column 'nope'"),
     (["{mixed}", "--target", "price", "--drop", "zzz"], "no column to drop"),
     (["{all_text}", "--target", "label"], "no usable feature columns"),
+    (["{const}", "--target", "y"], "same value"),
     (["housing_data.csv", "--alpha", "-1"], "expected a number > 0"),
     (["housing_data.csv", "--test-size", "2"], "between 0 and 1"),
 ])

@@ -137,8 +137,6 @@ def test_serve_without_a_model_is_a_user_error(run_cli, tmp_path):
     from tests.conftest import assert_user_error
 
     assert_user_error(run_cli("phase5_capstone/ml_pipeline.py", "serve", "--model", str(tmp_path)), "no trained model")
-    assert_user_error(run_cli("phase5_capstone/ml_pipeline.py", "serve", "--model", str(tmp_path), "--port", "70000"),
-                      "--port")
 
 
 def test_load_smoke(server):

@@ -215,6 +215,9 @@ def test_dtype_rules():
     assert mg.tensor(np.ones(2)).dtype == np.float64
     assert mg.tensor(np.ones(2, dtype=np.float32)).dtype == np.float32
     assert (mg.tensor([1.0]) * 2.5).dtype == np.float32
+    one = mg.tensor([1.0], requires_grad=True)
+    for out in (one * np.float64(0.5), one + np.float64(1), one / np.float64(2), np.float64(2) * one - 1):
+        assert out.dtype == np.float32        # NumPy float64 scalars adopt the tensor's dtype too
     assert mg.Linear(3, 2).weight.dtype == np.float32
     with mg.default_dtype(mg.float64):
         assert mg.Linear(3, 2).weight.dtype == np.float64

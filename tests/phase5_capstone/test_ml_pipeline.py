@@ -178,7 +178,7 @@ def test_conformal_quantile_definition_and_coverage():
 def test_cli_other_csv_with_target(tmp_path, capsys):
     """--target makes the pipeline work on another table (iris: predict petal_length)."""
     code = pipeline_main(["train", "iris", "--target", "petal_length", "--k", "3", "--fast",
-                          "--models", "linear,ridge,gradient_boosting", "--out", str(tmp_path), "--no-show"])
+                          "--models", "linear,ridge,decision_tree", "--out", str(tmp_path), "--no-show"])
     out = capsys.readouterr().out
     assert code == 0
     assert "Loaded 150 samples, 4 features (3 numeric, 1 categorical)" in out
@@ -193,6 +193,8 @@ def test_cli_other_csv_with_target(tmp_path, capsys):
     (["train", "housing_data.csv", "--target", "price"], "no target column 'price'"),
     (["train", "housing_data.csv", "--target", "ocean_proximity"], "not numeric"),
     (["train", "housing_data.csv", "--k", "1"], "at least 2 folds"),
+    (["train", "/dev/null"], "empty"),
+    (["serve", "--port", "70000"], "--port"),
 ])
 def test_cli_bad_input_in_process(args, fragment, capsys):
     from common import cli
@@ -220,9 +222,10 @@ def test_cli_bad_files(run_cli, tmp_path):
     binary = tmp_path / "data.csv"
     binary.write_bytes(bytes(range(256)) * 10)
     assert_user_error(run_cli(SCRIPT, "train", str(binary), "--out", str(tmp_path / "o")), "not a text CSV")
-    empty = tmp_path / "empty.csv"
-    empty.write_text("")
-    assert_user_error(run_cli(SCRIPT, "train", str(empty)), "empty")
+    ids = tmp_path / "ids.csv"
+    ids.write_text("house_id,price\n" + "".join(f"h{i},{i}\n" for i in range(50)))
+    assert_user_error(run_cli(SCRIPT, "train", str(ids), "--target", "price", "--out", str(tmp_path / "o")),
+                      "no usable feature columns")
     assert not (tmp_path / "o" / "model.json").exists()
 
 
