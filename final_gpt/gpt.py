@@ -231,9 +231,9 @@ def cmd_train(args) -> int:
     opt = make_optimizer(model, args.lr, args.weight_decay)
     if arrays is not None:
         restore_optimizer(opt, model, arrays, meta)
-    meta = {"config": cfg.to_dict(), "tokenizer": tok.to_dict(), "text": str(args.text if not args.resume
-                                                                            else meta["text"]),
-            "iter": start_iter, "history": history, "device": args.device}
+    source = meta["text"] if args.resume else str(args.text)
+    meta = {"config": cfg.to_dict(), "tokenizer": tok.to_dict(), "text": source, "iter": start_iter,
+            "history": history, "device": args.device}
     rng = np.random.default_rng(args.seed + start_iter)
     min_lr = args.lr / 10
 
