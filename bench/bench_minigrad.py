@@ -19,7 +19,7 @@ def _mnist(limit: int | None):
     return np.ascontiguousarray(x[:limit]), y[:limit]
 
 
-def _epoch_pair(kind: str, x: np.ndarray, y: np.ndarray, batch: int = 64):
+def _epoch_pair(kind: str, x: np.ndarray, y: np.ndarray, batch: int = 64, threads: int | None = None):
     import minigrad as mg
     import torch
 
@@ -29,17 +29,21 @@ def _epoch_pair(kind: str, x: np.ndarray, y: np.ndarray, batch: int = 64):
         mg.manual_seed(0)
         model = make_model(mg, kind, x.shape[1:])
         opt = mg.Adam(model.parameters(), lr=1e-3)
-        for i in range(0, len(x), batch):
-            loss = mg.cross_entropy(model(mg.Tensor(x[i:i + batch])), y[i:i + batch])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        with mg.backend.blas_threads(threads):
+            for i in range(0, len(x), batch):
+                loss = mg.cross_entropy(model(mg.Tensor(x[i:i + batch])), y[i:i + batch])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
         return loss.item()
 
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
     def reference():
         torch.manual_seed(0)
+        saved = torch.get_num_threads()
+        if threads:
+            torch.set_num_threads(threads)
         model = make_model(torch.nn, kind, x.shape[1:])
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         for i in range(0, len(x), batch):
@@ -47,6 +51,7 @@ def _epoch_pair(kind: str, x: np.ndarray, y: np.ndarray, batch: int = 64):
             opt.zero_grad()
             loss.backward()
             opt.step()
+        torch.set_num_threads(saved)
         return loss.item()
 
     return ours, reference
@@ -59,9 +64,10 @@ def _last_loss(o, r):
 def mlp_epoch():
     """One full MNIST epoch (60,000 images) of the 784-256-128-10 MLP, batch 64, Adam."""
     x, y = _mnist(None)
-    ours, ref = _epoch_pair("mlp", x, y)
+    ours, ref = _epoch_pair("mlp", x, y, threads=1)
     return Comparison("minigrad: MLP epoch on MNIST (60k, batch 64, Adam)", ours, ref, "PyTorch CPU, same model",
-                      max_ratio=1.0, quality=_last_loss, repeats=1, warmup=0)
+                      max_ratio=1.0, quality=_last_loss, repeats=1, warmup=0,
+                      note="1 thread each: BLAS limit for ours, torch.set_num_threads(1)")
 
 
 def cnn_epoch():

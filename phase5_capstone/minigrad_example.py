@@ -25,6 +25,7 @@ def main(argv=None) -> int:
     x_train = mnist.x_train.reshape(-1, 784).astype(np.float32)[:args.train_limit] / 255
     y_train = mnist.y_train.astype(np.int64)[:args.train_limit]
     minigrad.manual_seed(args.seed)
+    minigrad.backend.blas_threads(1)  # small products: one BLAS thread is fastest (applies from here on)
     dataset = minigrad.TensorDataset(x_train, y_train)
     dataloader = minigrad.DataLoader(dataset, batch_size=64, shuffle=True, seed=args.seed)
 

@@ -9,4 +9,5 @@
     bundle     save / load model.npz + model.json (never pickle)
     api        the Flask app (POST /predict, GET /health, /model, /openapi.json), served by waitress
     openapi    the OpenAPI 3 document of the API
+    plots      result figures: CV comparison, predictions with the interval, boosting curve
 """

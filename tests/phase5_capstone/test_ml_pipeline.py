@@ -175,6 +175,7 @@ def test_conformal_quantile_definition_and_coverage():
 
 
 # ----------------------------------------------------------------------------- CLI
+@pytest.mark.slow
 def test_cli_other_csv_with_target(tmp_path, capsys):
     """--target makes the pipeline work on another table (iris: predict petal_length)."""
     code = pipeline_main(["train", "iris", "--target", "petal_length", "--k", "3", "--fast",
