@@ -14,7 +14,7 @@ The maths being trained:
 
 Examples:
   python phase5_capstone/train_mnist.py --model mlp
-  python phase5_capstone/train_mnist.py --model cnn --epochs 4
+  python phase5_capstone/train_mnist.py --model cnn
   python phase5_capstone/train_mnist.py --model cnn --backend torch --dataset fashion-mnist
   python phase5_capstone/train_mnist.py --model cnn --dataset cifar-10   (download-only data)
 """
@@ -303,7 +303,7 @@ def main(argv=None) -> int:
     parser.add_argument("--dataset", default="mnist",
                         help="mnist, fashion-mnist, cifar-10, or a path to cifar-10-python.tar.gz")
     parser.add_argument("--epochs", type=cli.positive_int, default=None,
-                        help="passes over the training set (default: mlp 8, cnn 4)")
+                        help="passes over the training set (default: mlp 8, cnn 5)")
     parser.add_argument("--batch-size", type=cli.positive_int, default=64)
     parser.add_argument("--lr", type=cli.positive_float, default=1e-3)
     parser.add_argument("--train-limit", type=cli.positive_int, default=None,
@@ -311,7 +311,7 @@ def main(argv=None) -> int:
     parser.add_argument("--test-limit", type=cli.positive_int, default=None,
                         help="evaluate on only the first N test images")
     args = parser.parse_args(argv)
-    epochs = args.epochs or (8 if args.model == "mlp" else 4)
+    epochs = args.epochs or (8 if args.model == "mlp" else 5)
 
     x, y, x_test, y_test, classes = load_images(args.dataset)
     x, y = x[:args.train_limit], y[:args.train_limit]
