@@ -16,6 +16,7 @@ Examples:
   python phase5_capstone/train_mnist.py --model mlp
   python phase5_capstone/train_mnist.py --model cnn
   python phase5_capstone/train_mnist.py --model cnn --backend torch --dataset fashion-mnist
+  python phase5_capstone/train_mnist.py --model cnn --dataset fashion-mnist --width 32 --epochs 8   (92.43%)
   python phase5_capstone/train_mnist.py --model cnn --dataset cifar-10   (download-only data)
 """
 
@@ -94,8 +95,8 @@ class MinigradBackend:
         self.mg = minigrad
         minigrad.manual_seed(seed)
 
-    def build(self, kind, in_shape, classes, lr):
-        self.model = make_model(self.mg, kind, in_shape, classes)
+    def build(self, kind, in_shape, classes, lr, width=16):
+        self.model = make_model(self.mg, kind, in_shape, classes, width)
         self.opt = self.mg.Adam(self.model.parameters(), lr=lr)
         return self.model
 
@@ -145,8 +146,8 @@ class TorchBackend(MinigradBackend):
         self.torch = torch
         torch.manual_seed(seed)
 
-    def build(self, kind, in_shape, classes, lr):
-        self.model = make_model(self.torch.nn, kind, in_shape, classes)
+    def build(self, kind, in_shape, classes, lr, width=16):
+        self.model = make_model(self.torch.nn, kind, in_shape, classes, width)
         self.opt = self.torch.optim.Adam(self.model.parameters(), lr=lr)
         return self.model
 
@@ -306,6 +307,8 @@ def main(argv=None) -> int:
                         help="passes over the training set (default: mlp 8, cnn 5)")
     parser.add_argument("--batch-size", type=cli.positive_int, default=64)
     parser.add_argument("--lr", type=cli.positive_float, default=1e-3)
+    parser.add_argument("--width", type=cli.positive_int, default=16,
+                        help="cnn: channels of the first conv block (the second has twice as many; default 16)")
     parser.add_argument("--train-limit", type=cli.positive_int, default=None,
                         help="use only the first N training images (quick runs)")
     parser.add_argument("--test-limit", type=cli.positive_int, default=None,
@@ -317,7 +320,7 @@ def main(argv=None) -> int:
     x, y = x[:args.train_limit], y[:args.train_limit]
     x_test, y_test = x_test[:args.test_limit], y_test[:args.test_limit]
     backend = (MinigradBackend if args.backend == "minigrad" else TorchBackend)(args.seed)
-    model = backend.build(args.model, x.shape[1:], len(classes), args.lr)
+    model = backend.build(args.model, x.shape[1:], len(classes), args.lr, args.width)
     out = cli.out_dir(args, "train_mnist")
     plotting.setup(args.no_show)
     name = Path(args.dataset).name if args.dataset.endswith(".tar.gz") else args.dataset
@@ -326,6 +329,8 @@ def main(argv=None) -> int:
     print(f"=== {args.model.upper()} on {name} with {backend.name} ===")
     print(f"train {len(x)} images {x.shape[1:]}, test {len(x_test)}; {n_params:,} parameters")
     print(f"Adam lr={args.lr} (cosine decay per epoch), batch {args.batch_size}, {epochs} epochs, seed {args.seed}")
+    if args.model == "cnn" and args.width != 16:
+        print(f"CNN width {args.width} (conv channels {args.width} and {2 * args.width})")
 
     def report(epoch, hist):
         print(f"Epoch {epoch}: Loss = {hist.epoch_loss[-1]:.4f}  train acc {100 * hist.train_acc[-1]:.2f}%  "
@@ -349,6 +354,7 @@ def main(argv=None) -> int:
     backend.save(out / f"{stem}.npz")
     meta = {"model": args.model, "backend": backend.name, "dataset": name, "epochs": epochs,
             "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed, "train_images": len(x),
+            "width": args.width,
             "test_accuracy": hist.test_acc[-1], "epoch_loss": hist.epoch_loss, "test_acc": hist.test_acc,
             "epoch_time_s": hist.epoch_time, "in_shape": list(x.shape[1:]), "classes": list(classes)}
     cli.save_text(out / f"{stem}.json", json.dumps(meta, indent=2) + "\n")

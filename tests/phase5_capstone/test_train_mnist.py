@@ -28,6 +28,24 @@ def test_one_model_definition_builds_on_both_backends_with_the_same_shapes():
                                    atol=1e-5)
 
 
+def test_width_option_builds_the_same_wider_cnn_on_both_backends():
+    """--width (the Fashion-MNIST run uses 32) widens one shared definition; the default stays 206,922."""
+    assert train_mnist.make_model(mg, "cnn").num_parameters() == 206_922
+    assert train_mnist.make_model(mg, "cnn", width=32).num_parameters() == 421_642  # the README's run
+    ours = train_mnist.make_model(mg, "cnn", width=8)
+    theirs = train_mnist.make_model(torch.nn, "cnn", width=8)
+    assert [p.shape for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    assert ours[3].weight.shape == (16, 8, 3, 3) and ours[7].weight.shape == (128, 16 * 7 * 7)
+    theirs.load_state_dict({k.removeprefix("layers."): torch.tensor(v) for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(1).random((2, 1, 28, 28), dtype=np.float32)
+    np.testing.assert_allclose(ours(mg.tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
+
+
+def test_width_option_parses_and_rejects_bad_values(capsys):
+    _in_process_error(capsys, ["--width", "0"], "--width")
+    _in_process_error(capsys, ["--width", "wide"], "--width")
+
+
 @pytest.mark.slow
 def test_cnn_cli_quick_run_prints_transcript_and_saves_figures(run_cli, tmp_path):
     result = run_cli(SCRIPT, "--model", "cnn", "--train-limit", "640", "--test-limit", "200", "--epochs", "1",
