@@ -265,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
                        help=f"folder holding model.npz + model.json (default outputs/{SCRIPT}/)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5000, help="TCP port (default 5000; 0 picks a free one)")
-    serve.add_argument("--threads", type=cli.positive_int, default=4, help="waitress worker threads (default 4)")
+    # a request is CPU-bound Python (it holds the GIL): extra worker threads only contend for it and
+    # cost CPU; waitress buffers whole requests and responses, so slow clients never hold a worker.
+    serve.add_argument("--threads", type=cli.positive_int, default=2, help="waitress worker threads (default 2)")
     args = parser.parse_args(argv)
     if args.command == "train":
         if args.k < 2:

@@ -18,6 +18,7 @@ The same Preprocessor, saved in model.json, turns an API request into the model'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -140,12 +141,38 @@ class Preprocessor:
     def transform_records(self, records: list[dict]) -> np.ndarray:
         """Like :meth:`transform` for already-validated dicts (the API's fast path, no pandas).
 
-        Numbers may be None (imputed); text must be one of the training levels.
+        Numbers may be None (imputed); text must be one of the training levels. Same arithmetic as
+        :meth:`_assemble`, but with the column positions precomputed (:attr:`_layout`) and every
+        ratio column done in one vectorised step: a single record costs a handful of NumPy calls.
         """
+        top, bottom, fill, onehot_at, width = self._layout
         nums = np.array([[np.nan if r[c] is None else r[c] for c in self.numeric] for r in records],
                         dtype=float).reshape(len(records), len(self.numeric))
-        cats = [np.array([r[c] for r in records], dtype=object) for c in self.categorical]
-        return (self._assemble(nums, cats) - self.mean) / self.std
+        values = np.hstack([nums, ratio(nums[:, top], nums[:, bottom])])
+        values = np.where(np.isfinite(values), values, np.nan)
+        values = np.where(np.isnan(values), fill, values)
+        onehot = np.zeros((len(records), width))
+        for i, record in enumerate(records):
+            for name, columns in onehot_at.items():
+                value = record[name]
+                column = columns.get(self.modes[name] if value is None or value != value else str(value))
+                if column is not None:                                   # None: the baseline level
+                    onehot[i, column] = 1.0
+        return (np.hstack([values, onehot]) - self.mean) / self.std
+
+    @cached_property
+    def _layout(self) -> tuple[list[int], list[int], np.ndarray, dict[str, dict[str, int]], int]:
+        """Precomputed for :meth:`transform_records`: ratio numerator / denominator positions in
+        ``numeric``, the imputation values of the numeric + ratio columns, and for each text column
+        {level: its one-hot column among the one-hot block} (the baseline level has none)."""
+        top = [self.numeric.index(RATIOS[name][0]) for name in self.ratios]
+        bottom = [self.numeric.index(RATIOS[name][1]) for name in self.ratios]
+        fill = np.array([self.medians[c] for c in [*self.numeric, *self.ratios]])
+        onehot_at, width = {}, 0
+        for name, levels in self.categorical.items():
+            onehot_at[name] = {level: width + j for j, level in enumerate(levels[1:])}
+            width += len(levels) - 1
+        return top, bottom, fill, onehot_at, width
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """(n, d) float64 standardised features with the training statistics."""
