@@ -9,6 +9,7 @@ import minigrad as mg
 import numpy as np
 import pytest
 import torch
+from minigrad.tensor import numerical_grad
 
 from final_gpt.model import GPT, GPTConfig, KVCache, causal_attention
 from final_gpt.torch_gpt import TorchGPT
@@ -72,20 +73,7 @@ def test_attention_backward_finite_differences():
 
     t = mg.tensor(data, requires_grad=True)
     (causal_attention(t, batch=2, heads=2) * mg.tensor(w)).sum().backward()
-    np.testing.assert_allclose(t.grad, _numgrad(f, data.copy()), atol=1e-6)
-
-
-def _numgrad(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        hi = f(x)
-        x[i] = old - eps
-        lo = f(x)
-        x[i] = old
-        g[i] = (hi - lo) / (2 * eps)
-    return g
+    np.testing.assert_allclose(t.grad, numerical_grad(f, data.copy()), atol=1e-6)
 
 
 def test_kv_cache_generation_equals_recompute():
