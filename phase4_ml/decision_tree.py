@@ -4,7 +4,8 @@ Public API (imported by the capstone's random forest / gradient boosting; names 
 
     from phase4_ml.decision_tree import DecisionTreeClassifier, DecisionTreeRegressor
     tree = DecisionTreeClassifier(criterion="gini", max_depth=5, min_samples_split=2,
-                                  min_samples_leaf=1, max_features=None, seed=0).fit(X, y)
+                                  min_samples_leaf=1, max_features=None, seed=0,
+                                  tie_break="first").fit(X, y)
     tree.predict(X) / tree.predict_proba(X)      # X: (n, d) float, y: (n,) int class indices
     reg = DecisionTreeRegressor(max_depth=10).fit(X, y)   # y: (n,) float, MSE criterion
     reg.predict(X)                                         # (n,) float
@@ -20,6 +21,11 @@ A split sends rows with x_j <= t left. Its gain is
 and the tree greedily takes the (j, t) with the largest gain. To find it, each feature is sorted
 once per node and the class counts (or sums of y and y^2) of every possible left child are read
 off a cumulative sum: all n-1 candidate thresholds are scored in one array expression.
+Ties: when several splits have the same gain (up to rounding: relative 1e-12), the default
+``tie_break="first"`` takes the lowest feature index, then the lowest threshold, so a tree is
+reproducible without a seed. scikit-learn instead visits the features in a random order per node
+(``random_state``) and keeps the first best one, i.e. a uniformly random feature among the tied
+ones; ``tie_break="random"`` does the same from ``seed``. Either way every split is an optimal one.
 Feature importance = the sum over the splits on a feature of n_node * gain, normalised to 1.
 Cost-complexity pruning minimises R(T) + alpha |leaves(T)| by repeatedly collapsing the
 "weakest link": the internal node with the smallest (R(node) - R(subtree)) / (|leaves| - 1).
@@ -67,11 +73,14 @@ class _Tree:
     is_classifier = False
 
     def __init__(self, max_depth: int | None = None, min_samples_split: int = 2, min_samples_leaf: int = 1,
-                 max_features: int | None = None, seed: int | None = None):
+                 max_features: int | None = None, seed: int | None = None, tie_break: str = "first"):
         if max_depth is not None and max_depth < 0:
             raise ValueError("max_depth must be >= 0")
         if min_samples_split < 2 or min_samples_leaf < 1:
             raise ValueError("min_samples_split must be >= 2 and min_samples_leaf >= 1")
+        if tie_break not in ("first", "random"):
+            raise ValueError("tie_break must be 'first' or 'random'")
+        self.tie_break = tie_break
         self.max_depth = max_depth
         self.min_samples_split = min_samples_split
         self.min_samples_leaf = min_samples_leaf
@@ -156,7 +165,10 @@ class _Tree:
         S: (d, n) row ids of the node, row j sorted by feature j. Every boundary between two
         distinct consecutive values of every feature is scored at once from cumulative
         statistics; boundaries must leave >= min_samples_leaf rows on each side. The threshold is
-        the midpoint of the two values (as scikit-learn). Ties go to the lowest feature index.
+        the midpoint of the two values (as scikit-learn). Splits whose weighted child impurity is
+        within 1e-12 * parent impurity of the best are tied (that much is rounding); ties go to the
+        lowest feature index (tie_break="first") or to a random tied feature (tie_break="random"),
+        then to the lowest threshold of that feature.
         """
         d, n = S.shape
         leaf = self.min_samples_leaf
@@ -171,7 +183,13 @@ class _Tree:
             return None
         imp_left, imp_right = self._child_impurities(T[Sf])  # (f, n-1) each
         child = np.where(valid, (n_left * imp_left + (n - n_left) * imp_right) / n, np.inf)
-        fi, pos = np.unravel_index(int(np.argmin(child)), child.shape)
+        tied = child <= child.min() + 1e-12 * parent_impurity
+        if self.tie_break == "random":
+            candidates = np.flatnonzero(tied.any(axis=1))
+            fi = candidates[self._rng.integers(len(candidates))] if len(candidates) > 1 else candidates[0]
+            pos = int(np.argmax(tied[fi]))                   # argmax of booleans: the first True
+        else:
+            fi, pos = np.unravel_index(int(np.argmax(tied)), tied.shape)
         gain = parent_impurity - child[fi, pos]
         threshold = 0.5 * (xs[fi, pos] + xs[fi, pos + 1])
         if threshold >= xs[fi, pos + 1]:                     # midpoint rounded up onto the right value
