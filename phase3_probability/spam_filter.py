@@ -14,6 +14,11 @@ assumption):
 
 Words never seen in training are skipped (they carry no evidence either way).
 
+The same model works on any table of counts, not only words: ``train_counts(counts, labels)``
+fits it on a count matrix (row i = how often each feature occurs in example i; for example the
+pixel intensities 0..16 of the digits images) and ``predict_counts`` classifies such rows. There
+the vocabulary is every column, also one that is always 0, as in scikit-learn's MultinomialNB.
+
     python phase3_probability/spam_filter.py                       # SMS spam corpus, 80/20 split
     python phase3_probability/spam_filter.py --classify "WIN a FREE prize now"
     python phase3_probability/spam_filter.py --corpus enron        # e-mails (download-only)
@@ -87,6 +92,14 @@ class NaiveBayes:
             out[c] = self.log_prior[c] + sum(table[w] for w in tokens if w in table)
         return out
 
+    def score_counts(self, counts: dict[str, float]) -> dict[str, float]:
+        """As :meth:`scores` for a bag of words given as word -> count: log P(c) + sum n_w log P(w|c)."""
+        out = {}
+        for c in self.classes:
+            table = self.log_likelihood[c]
+            out[c] = self.log_prior[c] + sum(n * table[w] for w, n in counts.items() if w in table)
+        return out
+
     def posterior(self, text: str) -> dict[str, float]:
         """P(c | text) for each class, normalised with the log-sum-exp trick."""
         s = self.scores(tokenize(text))
@@ -142,6 +155,43 @@ def train(texts: list[str], labels: list[str], alpha: float = 1.0) -> NaiveBayes
     # one tokenizer pass per class: a token never spans the newline joining two messages
     word_counts = {c: Counter(tokenize("\n".join(docs))) for c, docs in by_class.items()}
     return NaiveBayes(alpha, dict(class_docs), word_counts).fit_probabilities()
+
+
+def _column_names(n_columns: int) -> list[str]:
+    return [f"x{j}" for j in range(n_columns)]
+
+
+def train_counts(counts, labels, alpha: float = 1.0) -> NaiveBayes:
+    """The same model fitted on a count matrix: counts (n, d) rows of non-negative counts (a list of
+    lists or a NumPy array), labels (n,) any sortable class labels. Column j becomes the "word"
+    "x<j>"; every column is in the vocabulary, even one that is 0 in every row."""
+    rows = [[float(v) for v in row] for row in counts]
+    if len(rows) != len(labels) or not rows:
+        raise ValueError("need the same, non-zero number of count rows and labels")
+    if alpha <= 0:
+        raise ValueError("alpha must be > 0")
+    names = _column_names(len(rows[0]))
+    if any(len(row) != len(names) for row in rows) or any(v < 0 or math.isnan(v) for row in rows for v in row):
+        raise ValueError("counts must be a rectangular table of non-negative numbers")
+    class_docs: dict = Counter(labels)
+    if len(class_docs) < 2:
+        raise ValueError("training data needs at least two classes")
+    word_counts = {c: Counter(dict.fromkeys(names, 0.0)) for c in class_docs}  # zero entries: in the vocabulary
+    for row, label in zip(rows, labels):
+        table = word_counts[label]
+        for name, v in zip(names, row):
+            table[name] += v
+    return NaiveBayes(alpha, dict(class_docs), word_counts).fit_probabilities()
+
+
+def predict_counts(model: NaiveBayes, counts) -> list:
+    """The most probable class of each row of a count matrix (columns as in :func:`train_counts`)."""
+    out, names = [], None
+    for row in counts:
+        names = names or _column_names(len(row))
+        scores = model.score_counts({name: float(v) for name, v in zip(names, row) if v})
+        out.append(max(model.classes, key=scores.get))
+    return out
 
 
 def train_test_split(n: int, test_fraction: float, seed: int) -> tuple[list[int], list[int]]:

@@ -4,7 +4,9 @@ Loads Iris and digits (both shipped inside scikit-learn) and Titanic (bundled in
 six scikit-learn classifiers with stratified k-fold cross-validation and prints mean +- std
 accuracy per model, with our own from-scratch models (phase4_ml.logistic_regression and
 phase4_ml.decision_tree) in the same table, on the same folds and the same preprocessing, so the
-gap (or the lack of one) is visible.
+gap (or the lack of one) is visible. On digits, whose features are pixel intensities 0..16 (counts),
+the multinomial naive Bayes of phase 3 (phase3_probability.spam_filter) runs on the raw counts
+next to scikit-learn's MultinomialNB with the same alpha.
 
 Cross-validation: split the data into k folds with the class proportions kept (stratified);
 train on k-1 folds, score on the held-out one, repeat k times. The mean estimates the accuracy on
@@ -22,6 +24,7 @@ import numpy as np
 from common import cli, datasets, metrics, plotting
 
 DATASETS = ("iris", "titanic", "digits")
+COUNT_DATASETS = ("digits",)  # non-negative counts: multinomial naive Bayes applies (unscaled)
 
 
 # ----------------------------------------------------------------------------- our models, sklearn-shaped
@@ -29,6 +32,7 @@ def _our_estimators():
     """sklearn-compatible wrappers (fit/predict/get_params) around our from-scratch models."""
     from sklearn.base import BaseEstimator, ClassifierMixin
 
+    from phase3_probability import spam_filter
     from phase4_ml.decision_tree import DecisionTreeClassifier as OurTree
     from phase4_ml.logistic_regression import LogisticRegression as OurLogistic
 
@@ -56,7 +60,21 @@ def _our_estimators():
         def predict(self, X):
             return self.classes_[self.model_.predict(np.asarray(X, dtype=float))]
 
-    return OursLogistic, OursTree
+    class OursNaiveBayes(ClassifierMixin, BaseEstimator):
+        """Phase 3's multinomial naive Bayes (pure Python) on a count matrix."""
+
+        def __init__(self, alpha=1.0):
+            self.alpha = alpha
+
+        def fit(self, X, y):
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            self.model_ = spam_filter.train_counts(np.asarray(X, dtype=float), codes.tolist(), alpha=self.alpha)
+            return self
+
+        def predict(self, X):
+            return self.classes_[np.array(spam_filter.predict_counts(self.model_, np.asarray(X, dtype=float)))]
+
+    return OursLogistic, OursTree, OursNaiveBayes
 
 
 def load(name: str):
@@ -86,7 +104,7 @@ def load(name: str):
 
 
 def models(seed: int, quick: bool = False) -> dict:
-    """Name -> unfitted classifier: six from scikit-learn, two of ours."""
+    """Name -> unfitted classifier: six from scikit-learn, two of ours (run after the scaling step)."""
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import GaussianNB
@@ -94,7 +112,7 @@ def models(seed: int, quick: bool = False) -> dict:
     from sklearn.svm import SVC
     from sklearn.tree import DecisionTreeClassifier
 
-    OursLogistic, OursTree = _our_estimators()
+    OursLogistic, OursTree, _ = _our_estimators()
     return {
         "LogisticRegression": LogisticRegression(max_iter=2000),
         "k-NN (k=5)": KNeighborsClassifier(5),
@@ -107,22 +125,41 @@ def models(seed: int, quick: bool = False) -> dict:
     }
 
 
+def count_models(alpha: float = 1.0) -> dict:
+    """Name -> multinomial naive Bayes, ours (phase 3) and scikit-learn's, same alpha; for raw counts."""
+    from sklearn.naive_bayes import MultinomialNB
+
+    _, _, OursNaiveBayes = _our_estimators()
+    return {"MultinomialNB (counts)": MultinomialNB(alpha=alpha),
+            "ours: naive Bayes (phase 3)": OursNaiveBayes(alpha=alpha)}
+
+
+def pipelines(name: str, prep, seed: int, quick: bool = False) -> dict:
+    """Name -> pipeline for one dataset: preprocessing + model; count models see the raw counts."""
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+
+    pipes = {label: make_pipeline(clone(prep), model) for label, model in models(seed, quick).items()}
+    if name in COUNT_DATASETS:  # scaling would make counts negative: multinomial NB gets them as they are
+        pipes.update({label: make_pipeline(model) for label, model in count_models().items()})
+    return pipes
+
+
 def evaluate(name: str, folds: int, seed: int, quick: bool = False):
     """Cross-validate every model on one dataset. Returns (rows, best sklearn model name, its CV predictions)."""
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_validate
-    from sklearn.pipeline import make_pipeline
 
     X, y, classes, prep = load(name)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     rows = []
-    for label, model in models(seed, quick).items():
-        pipe = make_pipeline(clone(prep), model)
+    pipes = pipelines(name, prep, seed, quick)
+    for label, pipe in pipes.items():
         start = time.perf_counter()
         scores = cross_validate(pipe, X, y, cv=splitter)["test_score"]
         rows.append((label, float(scores.mean()), float(scores.std()), time.perf_counter() - start))
     best = max((r for r in rows if not r[0].startswith("ours")), key=lambda r: r[1])[0]
-    pred = cross_val_predict(make_pipeline(clone(prep), models(seed, quick)[best]), X, y, cv=splitter)
+    pred = cross_val_predict(clone(pipes[best]), X, y, cv=splitter)
     return rows, best, pred, y, classes
 
 
@@ -149,13 +186,15 @@ def plot_confusions(results):
 
 def plot_scores(results):
     names = list(results)
-    labels = [r[0] for r in results[names[0]][0]]
+    labels = list(dict.fromkeys(r[0] for name in names for r in results[name][0]))  # union, in order
     fig, ax = plotting.figure(figsize=(10, 5))
     width = 0.8 / len(names)
     x = np.arange(len(labels))
     for i, name in enumerate(names):
-        rows = results[name][0]
-        ax.bar(x + i * width, [r[1] for r in rows], width, yerr=[r[2] for r in rows], capsize=2, label=name)
+        rows = {r[0]: r for r in results[name][0]}
+        at = [j for j, label in enumerate(labels) if label in rows]  # a dataset without a model leaves a gap
+        ax.bar(x[at] + i * width, [rows[labels[j]][1] for j in at], width,
+               yerr=[rows[labels[j]][2] for j in at], capsize=2, label=name)
     ax.set_xticks(x + width * (len(names) - 1) / 2, labels, rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0.5, 1.0)
     ax.set_ylabel("cross-validated accuracy")

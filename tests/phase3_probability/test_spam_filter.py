@@ -96,6 +96,37 @@ def test_json_round_trip(tmp_path):
         sf.NaiveBayes.from_json({"format": "mlfp-naive-bayes", "alpha": 1})
 
 
+def test_count_matrix_adapter():
+    """train_counts is the same model on a count matrix: from the toy texts' word-count matrix it
+    builds the tables train() builds from the texts; on the digits pixels (counts 0..16, some columns
+    always 0) its tables equal MultinomialNB's to 1e-12 and every prediction is the same."""
+    from sklearn.datasets import load_digits
+
+    vec = CountVectorizer(tokenizer=sf.tokenize, lowercase=False, token_pattern=None)
+    counts = vec.fit_transform(TOY_TEXTS).toarray()
+    words = vec.get_feature_names_out()
+    from_texts, from_counts = sf.train(TOY_TEXTS, TOY_LABELS, alpha=0.5), sf.train_counts(counts, TOY_LABELS, 0.5)
+    for c in ("spam", "ham"):
+        assert from_counts.log_prior[c] == pytest.approx(from_texts.log_prior[c], rel=1e-15)
+        np.testing.assert_allclose([from_counts.log_likelihood[c][f"x{j}"] for j in range(len(words))],
+                                   [from_texts.log_likelihood[c][w] for w in words], rtol=1e-15)
+    assert sf.predict_counts(from_counts, counts) == [from_texts.predict(t) for t in TOY_TEXTS]
+
+    X, y = load_digits(return_X_y=True)
+    assert (X.max(axis=0) == 0).any()                            # columns never "seen": still in the vocabulary
+    model = sf.train_counts(X[:1200], y[:1200].tolist(), alpha=1.0)
+    ref = MultinomialNB(alpha=1.0).fit(X[:1200], y[:1200])
+    table = np.array([[model.log_likelihood[c][f"x{j}"] for j in range(X.shape[1])] for c in model.classes])
+    np.testing.assert_allclose(table, ref.feature_log_prob_, atol=1e-12)
+    np.testing.assert_allclose([model.log_prior[c] for c in model.classes], ref.class_log_prior_, atol=1e-12)
+    np.testing.assert_array_equal(sf.predict_counts(model, X[1200:]), ref.predict(X[1200:]))
+    for bad in ([[1.0, -1.0], [0.0, 2.0]], [[1.0], [0.0, 2.0]]):
+        with pytest.raises(ValueError, match="non-negative"):
+            sf.train_counts(bad, ["a", "b"])
+    with pytest.raises(ValueError, match="two classes"):
+        sf.train_counts([[1.0], [2.0]], ["a", "a"])
+
+
 def test_metrics_match_sklearn():
     from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 

@@ -1,5 +1,6 @@
 """sklearn_sprint (M5): six scikit-learn classifiers and two of ours, cross-validated on Iris, Titanic
-and digits, with confusion matrices; our models score like scikit-learn's counterparts."""
+and digits (plus phase 3's naive Bayes next to MultinomialNB on the digits counts), with confusion
+matrices; our models score like scikit-learn's counterparts."""
 
 import numpy as np
 import pytest
@@ -17,12 +18,34 @@ def test_our_models_work_inside_sklearn_cross_validation():
     from sklearn.pipeline import make_pipeline
 
     X, y, classes, prep = sp.load("iris")
-    OursLogistic, OursTree = sp._our_estimators()
+    OursLogistic, OursTree, _ = sp._our_estimators()
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     ours = cross_val_score(make_pipeline(prep, OursLogistic(C=1.0, epochs=500)), X, y, cv=folds)
     assert len(ours) == 5 and ours.mean() > 0.9
     tree = cross_val_score(make_pipeline(prep, OursTree(max_depth=3)), X, y, cv=folds)
     assert tree.mean() > 0.9
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.1])
+def test_our_naive_bayes_equals_multinomialnb_on_digits(alpha):
+    """Phase 3's naive Bayes on the raw digits counts, through the sprint's own pipelines and folds:
+    its 5-fold CV accuracy equals MultinomialNB's (same alpha) within 0.1 point, and at most 2 of the
+    1797 cross-validated predictions differ (rounding can only flip a near-tie)."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.naive_bayes import MultinomialNB
+
+    X, y, _, prep = sp.load("digits")
+    pipes = sp.pipelines("digits", prep, seed=0, quick=True)
+    ours_pipe, ref_pipe = pipes["ours: naive Bayes (phase 3)"], pipes["MultinomialNB (counts)"]
+    ours_pipe.set_params(oursnaivebayes__alpha=alpha)
+    ref_pipe.set_params(multinomialnb__alpha=alpha)
+    assert isinstance(ref_pipe[-1], MultinomialNB) and len(ref_pipe) == 1     # raw counts, no scaling
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    ours, ref = cross_val_predict(ours_pipe, X, y, cv=folds), cross_val_predict(ref_pipe, X, y, cv=folds)
+    assert np.sum(ours != ref) <= 2
+    assert abs(np.mean(ours == y) - np.mean(ref == y)) <= 0.001
+    assert np.mean(ours == y) > 0.85
+    assert "ours: naive Bayes (phase 3)" not in sp.pipelines("iris", sp.load("iris")[3], seed=0)
 
 
 @pytest.mark.slow
@@ -43,6 +66,8 @@ def test_cli_all_three_datasets(run_cli, tmp_path):
             label = line[:34].strip()
             rows[(section, label)] = float(line[34:].split("%")[0])
     assert len([k for k in rows if k[0] == "iris"]) == 8
+    assert len([k for k in rows if k[0] == "digits"]) == 10
+    assert abs(rows[("digits", "ours: naive Bayes (phase 3)")] - rows[("digits", "MultinomialNB (counts)")]) <= 0.1
     for data in ("iris", "titanic", "digits"):
         ours, ref = rows[(data, "ours: decision tree (depth 5)")], rows[(data, "DecisionTree (depth 5)")]
         assert abs(ours - ref) < 3.0
