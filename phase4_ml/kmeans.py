@@ -9,7 +9,7 @@ Public API. X: (n, d) float::
 
 Objective (inertia): J = sum_i ||x_i - mu_{c(i)}||^2, the within-cluster sum of squares.
 Lloyd's algorithm alternates the two steps that each lower J:
-    assign:  c(i) = argmin_k ||x_i - mu_k||^2       (||x||^2 - 2 x.mu + ||mu||^2, one matrix product)
+    assign:  c(i) = argmin_k ||x_i - mu_k||^2       (= argmin_k ||mu_k||^2 - 2 x.mu_k: one matrix product)
     update:  mu_k = mean of the points with c(i) = k (the mean minimises the squared distances)
 until no point changes cluster (or the centroids move less than a tolerance).
 k-means++ seeding: the first centroid is a random point; each next one is a point drawn with
@@ -71,14 +71,29 @@ class LloydRun:
     label_history: list[np.ndarray] = field(default_factory=list)
 
 
-def _update(X: np.ndarray, labels: np.ndarray, k: int, old: np.ndarray, d2: np.ndarray) -> np.ndarray:
-    """Cluster means; an empty cluster takes the point farthest from its centroid."""
+def nearest_centroid(XT: np.ndarray, C: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Index of each point's nearest centroid: XT (d, n) the points as columns, C (k, d) -> (n,).
+
+    ||x - c||^2 = ||x||^2 - 2 c.x + ||c||^2, and ||x||^2 is the same for every centroid, so the
+    argmin only needs ||c||^2 - 2 c.x: one (k, d) @ (d, n) product. ``out`` (k, n) is reused as scratch.
+    """
+    scores = np.matmul(C, XT, out=out)                   # (k, n): c.x
+    scores *= -2.0
+    scores += np.sum(C * C, axis=1)[:, None]
+    return np.argmin(scores, axis=0)
+
+
+def _update(X: np.ndarray, XT: np.ndarray, labels: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """Cluster means (sums per cluster with np.bincount, one per dimension); an empty cluster takes
+    one of the points farthest from their own centroid."""
+    k = len(old)
     counts = np.bincount(labels, minlength=k)
-    sums = np.stack([np.bincount(labels, weights=X[:, j], minlength=k) for j in range(X.shape[1])], axis=1)
+    sums = np.stack([np.bincount(labels, weights=row, minlength=k) for row in XT], axis=1)   # (k, d)
     new = sums / np.maximum(counts, 1)[:, None]
-    for j in np.flatnonzero(counts == 0):
-        far = int(np.argmax(d2[np.arange(len(X)), labels]))
-        new[j] = X[far]
+    empty = np.flatnonzero(counts == 0)
+    if len(empty):
+        dist = np.sum((X - old[labels]) ** 2, axis=1)
+        new[empty] = X[np.argsort(dist)[::-1][:len(empty)]]
     return new
 
 
@@ -88,24 +103,24 @@ def lloyd(X: np.ndarray, centroids: np.ndarray, max_iter: int = 300, tol: float 
     squared centroid shift sum ||mu_new - mu_old||^2 <= tol * mean feature variance (scikit-learn's
     rule), or ``max_iter``. Labels and inertia are those of the final centroids."""
     X = np.asarray(X, dtype=float)
+    XT = np.ascontiguousarray(X.T)                       # (d, n): rows are contiguous for matmul/bincount
     C = np.array(centroids, dtype=float)
-    k = len(C)
-    tol_abs = tol * float(np.mean(np.var(X, axis=0)))
+    scratch = np.empty((len(C), len(X)))                 # (k, n) scores, reused every iteration
+    tol_abs = tol * float(np.mean(np.var(XT, axis=1)))
     run = LloydRun(C, np.full(len(X), -1), np.inf, 0, False)
     labels = None
     for it in range(1, max_iter + 1):
-        d2 = squared_distances(X, C)
-        new_labels = np.argmin(d2, axis=1)
+        new_labels = nearest_centroid(XT, C, out=scratch)
         if keep_history:
             run.centroid_history.append(C.copy())
             run.label_history.append(new_labels.copy())
-        moved = len(X) if labels is None else int(np.sum(new_labels != labels))
+        moved = len(X) if labels is None else int(np.count_nonzero(new_labels != labels))
         if labels is not None and moved == 0:
             run.converged = True
             run.n_iter = it - 1
             break
         labels = new_labels
-        new_C = _update(X, labels, k, C, d2)
+        new_C = _update(X, XT, labels, C)
         step = new_C - C
         run.moved.append(moved)
         run.shift.append(float(np.sqrt(np.sum(step * step))))
@@ -114,10 +129,11 @@ def lloyd(X: np.ndarray, centroids: np.ndarray, max_iter: int = 300, tol: float 
         if tol_abs > 0 and np.sum(step * step) <= tol_abs:
             run.converged = True
             break
-    d2 = squared_distances(X, C)
-    run.labels = np.argmin(d2, axis=1)
+    if labels is None or moved > 0:                      # C moved after the last assignment
+        labels = nearest_centroid(XT, C, out=scratch)
+    run.labels = labels
     run.centroids = C
-    run.inertia = float(np.sum(d2[np.arange(len(X)), run.labels]))
+    run.inertia = float(np.sum((XT - np.take(C.T, labels, axis=1)) ** 2))   # sum ||x - mu_c(x)||^2
     return run
 
 

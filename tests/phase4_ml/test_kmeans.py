@@ -79,6 +79,10 @@ def test_empty_cluster_is_refilled():
     X = np.array([[0.0, 0.0], [0.1, 0.0], [10.0, 0.0], [10.1, 0.0]])
     run = km.lloyd(X, np.array([[0.0, 0.0], [10.0, 0.0], [100.0, 100.0]]))
     assert len(np.unique(run.labels)) == 3 and np.isfinite(run.inertia)
+    # two clusters empty at once take two different far points (not both the farthest one)
+    X = np.vstack([X, [[5.0, 5.0]]])
+    one_step = km.lloyd(X, np.array([[0.0, 0.0], [10.0, 0.0], [100.0, 100.0], [200.0, 200.0]]), max_iter=1)
+    assert len(np.unique(one_step.centroids, axis=0)) == 4
 
 
 def test_colour_quantisation():
