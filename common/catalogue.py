@@ -42,7 +42,9 @@ class TourStep:
     """One headless demo command: argv after ``python``, run from the repo root.
 
     The tour appends ``--out <dir>`` (unless ``out=False``) and ``--no-show`` (unless
-    ``no_show=False``), and collects the PNG/GIF/JPG files written to that folder.
+    ``no_show=False``), and collects the PNG/GIF/JPG files written to that folder. A project
+    with several steps gives each its own folder, ``step1``, ``step2``...; steps that name the
+    same ``folder`` share it (a step that reads what an earlier one saved, e.g. a checkpoint).
     """
 
     argv: tuple[str, ...]
@@ -50,6 +52,7 @@ class TourStep:
     no_show: bool = True
     stdin: str | None = None
     timeout_s: int = 300
+    folder: str | None = None
 
 
 @dataclass(frozen=True)

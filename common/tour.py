@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         out = root / project.key
         if len(project.tour) > 1:  # one folder per step, so same-named figures do not collide
-            out = out / f"step{project.tour.index(step) + 1}"
+            out = out / (step.folder or f"step{project.tour.index(step) + 1}")
         out.mkdir(parents=True, exist_ok=True)
         results.append(run_step(project, step, out))
     bar.close()

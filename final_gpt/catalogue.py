@@ -16,9 +16,10 @@ PROJECTS = [
                   'python final_gpt/gpt.py generate --prompt "To be, or not to be"'),
         tour=(TourStep(("final_gpt/bpe.py", "train", "shakespeare.txt", "--vocab", "10000"), no_show=False),
               TourStep(("final_gpt/gpt.py", "train", "shakespeare.txt", "--iters", "200", "--eval-every", "100",
-                        "--sample-len", "300"), timeout_s=600)),
-        # (the train step ends by sampling from its model with the KV cache; `generate` needs the checkpoint of
-        # an earlier step, and tour steps run in separate folders, so it is exercised by the tests instead)
+                        "--sample-len", "300"), timeout_s=600, folder="model"),
+              # generate reads the checkpoint the train step saved in the same folder (its --out)
+              TourStep(("final_gpt/gpt.py", "generate", "--prompt", "To be, or not to be", "--length", "300"),
+                       folder="model")),
         milestones=(
             Milestone("Self-attention computes correctly: the GPT's logits equal PyTorch's (causal "
                       "scaled_dot_product_attention, same weights) to 1e-5 and every gradient to 1e-4",

@@ -1,7 +1,7 @@
 """MiniGPT from scratch: train a transformer language model on text, then generate from it.
 
     python final_gpt/gpt.py train shakespeare.txt                       # CPU defaults, a few minutes
-    python final_gpt/gpt.py train shakespeare.txt --layers 6 --heads 8 --dim 512 --tokenizer bpe
+    python final_gpt/gpt.py train shakespeare.txt --layers 6 --heads 8 --dim 512   # BPE, 24M, for a GPU
     python final_gpt/gpt.py generate --prompt "To be, or not to be"
 
 Training minimises the next-token cross-entropy  L = -1/N sum_t log p(x_{t+1} | x_1..x_t)  over
@@ -12,6 +12,9 @@ iterations it estimates the loss on training and held-out (last 10%) windows; pe
 the effective number of tokens the model is choosing between. A checkpoint (``ckpt.npz`` with the
 weights and the optimizer's moments, ``ckpt.json`` with the configuration, tokenizer and
 progress) is written atomically at each evaluation; ``--resume`` continues from it.
+
+The tokenizer follows the model's width unless ``--tokenizer`` says otherwise: the 128-wide CPU
+default reads characters, the transcript's 512-wide model a 10,000-token byte-level BPE.
 
 With ``--resume`` the model and tokenizer come from the checkpoint and the training flags (batch,
 learning rate, ``--iters`` as the new total) from the command line.
@@ -44,6 +47,21 @@ DEFAULT_OUT = Path("outputs") / "gpt"
 
 
 # ----------------------------------------------------------------------------- data and schedule
+BPE_MIN_DIM = 256   # --tokenizer auto: BPE from this width up
+
+
+def resolve_tokenizer(choice: str, dim: int) -> str:
+    """``auto`` -> "bpe" for wide models, "char" for narrow ones; "char"/"bpe" stay as given.
+
+    A 10,000-token vocabulary suits the transcript's 512-wide model (meant for a GPU). A narrow
+    CPU model learns far faster from 65 characters: its embedding and output layer stay tiny
+    and each token it sees is a frequent one.
+    """
+    if choice != "auto":
+        return choice
+    return "bpe" if dim >= BPE_MIN_DIM else "char"
+
+
 def split_tokens(ids: np.ndarray, val_fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """First (1 - val_fraction) of the token stream for training, the rest held out."""
     n = int(len(ids) * (1 - val_fraction))
@@ -77,7 +95,7 @@ def make_optimizer(model: GPT, lr: float, weight_decay: float) -> mg.AdamW:
 def clip_grad_norm(params, max_norm: float) -> float:
     """Scale all gradients so their global L2 norm is at most ``max_norm``; returns the norm."""
     grads = [p.grad for p in params if p.grad is not None]
-    total = math.sqrt(sum(float((g * g).sum()) for g in grads))
+    total = math.sqrt(sum(float(g.ravel() @ g.ravel()) for g in grads))   # a dot product per array
     if total > max_norm:
         for g in grads:
             g *= max_norm / (total + 1e-6)
@@ -198,7 +216,7 @@ def cmd_train(args) -> int:
     else:
         text, label = bpe.read_text(args.text)
         train_text = text[: int(len(text) * 0.9)]
-        if args.tokenizer == "bpe":
+        if resolve_tokenizer(args.tokenizer, args.dim) == "bpe":
             if args.vocab < 257:
                 raise cli.UserError(f"--vocab must be at least 257 for BPE, got {args.vocab}")
             tok = bpe.BPETokenizer.train(train_text, args.vocab)
@@ -313,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     tr = sub.add_parser("train", help="train a GPT on a text file")
     tr.add_argument("text", nargs="?", default="shakespeare.txt",
                     help="UTF-8 text file or dataset name (default shakespeare.txt = tiny Shakespeare)")
-    tr.add_argument("--tokenizer", choices=("char", "bpe"), default="char", help="tokens (default char)")
+    tr.add_argument("--tokenizer", choices=("auto", "char", "bpe"), default="auto",
+                    help=f"tokens: byte-level BPE or characters; auto (the default) picks BPE for models of "
+                         f"--dim {BPE_MIN_DIM} or wider, characters below")
     tr.add_argument("--vocab", type=cli.positive_int, default=10000, help="BPE vocabulary size (default 10000)")
     tr.add_argument("--layers", type=cli.positive_int, default=4, help="transformer blocks (default 4)")
     tr.add_argument("--heads", type=cli.positive_int, default=4, help="attention heads (default 4)")

@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 
 import minigrad as mg
 import numpy as np
+from minigrad import backend
 from minigrad.tensor import Tensor
 
 
@@ -79,10 +80,10 @@ def causal_mask(T: int, xp=np, dtype=np.float32):
     return _MASKS[key]
 
 
-def attention_weights(q, k, xp=np):
+def attention_weights(q, k, xp=np, out=None):
     """softmax(q k^T / sqrt(D) + mask) for arrays q, k (B, H, T, D) -> A (B, H, T, T)."""
     T, D = q.shape[-2], q.shape[-1]
-    s = q @ k.swapaxes(-1, -2)
+    s = xp.matmul(q, k.swapaxes(-1, -2), out=out)
     s *= 1.0 / math.sqrt(D)
     s += causal_mask(T, xp, s.dtype)
     s -= s.max(axis=-1, keepdims=True)
@@ -91,66 +92,102 @@ def attention_weights(q, k, xp=np):
     return s
 
 
+def _heads(qkv, heads: int):
+    """View qkv rows (B, T, 3C) as q, k, v, each (B, H, T, D) (no copy)."""
+    B, T, C3 = qkv.shape
+    return qkv.reshape(B, T, 3, heads, C3 // (3 * heads)).transpose(2, 0, 3, 1, 4)
+
+
 def causal_attention(qkv: Tensor, batch: int, heads: int) -> Tensor:
     """Multi-head causal self-attention as one minigrad op: qkv (B*T, 3C) -> (B*T, C).
 
     The columns of qkv are [q | k | v], each C wide and split into ``heads`` slices of D = C/H.
     Forward and backward follow the equations in the module docstring, on (B, H, T, D) arrays.
+    Sequences are independent, so blocks of them run on separate threads
+    (``minigrad.backend.parallel_rows``); each block writes into its rows of shared outputs.
+    The backward uses rowsum(dA * A) = rowsum(G * Y) (expand dA = G V^T): a (T, D) product
+    instead of a (T, T) one, the same shortcut FlashAttention takes.
     """
     xp = qkv.xp
     N, C3 = qkv.shape
     B, C = batch, C3 // 3
     T, D = N // B, C // heads
-    q, k, v = qkv.data.reshape(B, T, 3, heads, D).transpose(2, 0, 3, 1, 4)
-    att = attention_weights(q, k, xp)
-    y = (att @ v).transpose(0, 2, 1, 3).reshape(N, C)
+    rows = qkv.data.reshape(B, T, C3)
+    att = xp.empty((B, heads, T, T), dtype=rows.dtype)          # A, kept for the backward
+    y_heads = xp.empty((B, heads, T, D), dtype=rows.dtype)      # Y = A V per head
+    y = xp.empty((B, T, C), dtype=rows.dtype)                   # heads side by side again
+
+    def attend(rows, att, y_heads, y):                          # one block of sequences
+        q, k, v = _heads(rows, heads)
+        attention_weights(q, k, xp, out=att)
+        xp.matmul(att, v, out=y_heads)
+        y.reshape(y.shape[0], T, heads, D)[...] = y_heads.transpose(0, 2, 1, 3)
+
+    backend.parallel_rows(attend, rows, att, y_heads, y, min_size=1)
 
     def _bw(g):
-        g = g.reshape(B, T, heads, D).transpose(0, 2, 1, 3)              # (B, H, T, D)
-        dv = att.swapaxes(-1, -2) @ g
-        da = g @ v.swapaxes(-1, -2)
-        ds = da - (da * att).sum(axis=-1, keepdims=True)
-        ds *= att
-        ds *= 1.0 / math.sqrt(D)
-        dqkv = xp.empty((B, T, 3, heads, D), dtype=g.dtype)              # the layout of qkv's columns
-        dqkv[:, :, 0] = (ds @ k).transpose(0, 2, 1, 3)                   # dQ
-        dqkv[:, :, 1] = (ds.swapaxes(-1, -2) @ q).transpose(0, 2, 1, 3)  # dK
-        dqkv[:, :, 2] = dv.transpose(0, 2, 1, 3)                         # dV
-        qkv._accumulate(dqkv.reshape(N, C3))
+        g = g.reshape(B, T, heads, D)
+        dqkv = xp.empty((B, T, 3, heads, D), dtype=g.dtype)     # the layout of qkv's columns
 
-    return Tensor._result(y, (qkv,), _bw, "causal_attention")
+        def backprop(rows, att, y_heads, g, dqkv):              # one block of sequences
+            q, k, v = _heads(rows, heads)
+            g = g.transpose(0, 2, 1, 3)                                  # (b, H, T, D)
+            dqkv[:, :, 2] = (att.swapaxes(-1, -2) @ g).transpose(0, 2, 1, 3)   # dV = A^T G
+            ds = g @ v.swapaxes(-1, -2)                                  # dA = G V^T
+            ds -= (g * y_heads).sum(axis=-1, keepdims=True)              # - rowsum(dA * A)
+            ds *= att                                                    # dS = A * (...)
+            ds *= 1.0 / math.sqrt(D)
+            dqkv[:, :, 0] = (ds @ k).transpose(0, 2, 1, 3)                   # dQ
+            dqkv[:, :, 1] = (ds.swapaxes(-1, -2) @ q).transpose(0, 2, 1, 3)  # dK
+
+        backend.parallel_rows(backprop, rows, att, y_heads, g, dqkv, min_size=1)
+        qkv.add_grad(dqkv.reshape(N, C3))
+
+    return Tensor.from_op(y.reshape(N, C), (qkv,), _bw, "causal_attention")
 
 
 def gelu_tanh(x: Tensor) -> Tensor:
     """GPT-2's GELU, 0.5 x (1 + tanh(c (x + 0.044715 x^3))) with c = sqrt(2/pi), as one op.
 
-    d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2), t the tanh. Written with x*x
-    rather than x**3 (a general power is several times slower than two multiplications).
+    With h = 0.5 (1 + t), t the tanh: GELU = x h and, since 1 - t^2 = 4 h (1 - h),
+    d/dx = h + 2 c x h (1 - h) (1 + 3 * 0.044715 x^2).
+    Written as in-place steps on row blocks that run on separate threads (one temporary array
+    instead of one per operation; x*x rather than x**3, as a general power is several times
+    slower than two multiplications).
     """
     xp, a = x.xp, x.data
     c, k = math.sqrt(2 / math.pi), 0.044715
-    a2 = a * a
-    t = a2 * (c * k)                 # in-place steps: one temporary array instead of one per operation
-    t += c
-    t *= a
-    xp.tanh(t, out=t)                # t = tanh(c (x + k x^3))
-    out = t + 1
-    out *= a
-    out *= 0.5
+    h, out = xp.empty_like(a), xp.empty_like(a)
+
+    def forward(a, h, out):
+        xp.multiply(a, a, out=h)
+        h *= c * k
+        h += c
+        h *= a                       # c (x + k x^3)
+        xp.tanh(h, out=h)
+        h *= 0.5
+        h += 0.5                     # h = 0.5 (1 + tanh(...))
+        xp.multiply(a, h, out=out)
+
+    backend.parallel_rows(forward, a, h, out)
 
     def _bw(g):
-        d = t * t
-        xp.subtract(1, d, out=d)     # 1 - t^2
-        d *= a
-        a2_term = a2 * (0.5 * c * 3 * k)
-        a2_term += 0.5 * c
-        d *= a2_term                 # 0.5 x (1 - t^2) c (1 + 3k x^2)
-        d += 0.5
-        d += 0.5 * t                 # + 0.5 (1 + t)
-        d *= g
-        x._accumulate(d)
+        d = xp.empty_like(a)
 
-    return Tensor._result(out, (x,), _bw, "gelu_tanh")
+        def backward(a, h, g, d):
+            xp.multiply(a, a, out=d)
+            d *= 2 * c * 3 * k
+            d += 2 * c
+            d *= a                   # 2 c x (1 + 3k x^2)
+            d *= h
+            d -= d * h               # ... * h (1 - h)
+            d += h
+            d *= g
+
+        backend.parallel_rows(backward, a, h, g, d)
+        x.add_grad(d)
+
+    return Tensor.from_op(out, (x,), _bw, "gelu_tanh")
 
 
 # ----------------------------------------------------------------------------- modules

@@ -13,6 +13,7 @@ seam on a machine with no GPU.
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 
 import numpy as np
@@ -82,9 +83,24 @@ def to_device(array, device: str):
 
 
 def scatter_add(xp: ModuleType, target, index, values) -> None:
-    """``target[index] += values`` with repeated indices accumulated (np.add.at / cupyx.scatter_add)."""
+    """``target[index] += values`` with repeated indices accumulated (np.add.at / cupyx.scatter_add).
+
+    The common case, whole rows picked by one integer array (an embedding's backward), is done by
+    sorting the ids and summing each run of equal ids with one ``np.add.reduceat``: the same sums,
+    several times faster than ``np.add.at``.
+    """
     if xp is np or not hasattr(xp, "cuda"):
-        xp.add.at(target, index, values)
+        if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size \
+                and values.shape == index.shape + target.shape[1:]:
+            ids = index.reshape(-1)
+            ids = np.where(ids < 0, ids + target.shape[0], ids)
+            order = np.argsort(ids, kind="stable")
+            ids = ids[order]
+            starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+            rows = values.reshape((ids.size,) + target.shape[1:])[order]
+            target[ids[starts]] += np.add.reduceat(rows, starts, axis=0)
+        else:
+            xp.add.at(target, index, values)
     else:  # pragma: no cover - needs a GPU
         import cupyx
 
@@ -107,19 +123,94 @@ def erf(xp: ModuleType, x):
         return sign * (1.0 - poly * xp.exp(-a * a))
 
 
-def blas_threads(n: int | None):
-    """Limit NumPy's BLAS to ``n`` threads (context manager; also takes effect when just called).
+# ----------------------------------------------------------------------------- threads
+# NumPy runs each array expression on one core, but it releases Python's GIL while it loops, so
+# the same expression applied to separate row blocks from several threads runs on several cores
+# at once. PyTorch's kernels split their loops the same way. minigrad uses this for its heavy
+# elementwise ops (fused LayerNorm, the GPT's GELU and attention) and for the optimizer step.
+_THREADS = [max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))]
+_POOL: list = [None]
+MIN_PARALLEL_SIZE = 1 << 15     # smaller arrays: splitting costs more than it saves
 
+
+def num_threads() -> int:
+    """How many threads minigrad's elementwise work may use (default: the cores, at most 8)."""
+    return _THREADS[0]
+
+
+def _pool():
+    if _POOL[0] is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL[0] = ThreadPoolExecutor(max_workers=7, thread_name_prefix="minigrad")
+    return _POOL[0]
+
+
+def parallel_rows(kernel, *arrays, min_size: int = MIN_PARALLEL_SIZE) -> None:
+    """Call ``kernel(*blocks)`` on matching row blocks of ``arrays``, one block per thread.
+
+    ``kernel`` receives views of the same rows (axis 0) of every array and writes its results
+    into them; it must not depend on other rows. Small arrays, GPU arrays and one-thread
+    settings simply run ``kernel(*arrays)``. Returns when every block is done.
+    """
+    first = arrays[0]
+    n = first.shape[0] if first.ndim else 0
+    parts = min(_THREADS[0], n)
+    if parts < 2 or type(first) is not np.ndarray or first.size < min_size:
+        kernel(*arrays)
+        return
+    bounds = [n * i // parts for i in range(parts + 1)]
+    jobs = [_pool().submit(kernel, *(a[lo:hi] for a in arrays)) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    kernel(*(a[:bounds[1]] for a in arrays))           # this thread takes the first block
+    for job in jobs:
+        job.result()
+
+
+def parallel_map(fn, items: list) -> None:
+    """Call ``fn(item)`` for every item, spread over the threads (e.g. one optimizer update per
+    parameter). ``fn`` must not touch another item's arrays."""
+    parts = min(_THREADS[0], len(items))
+    if parts < 2:
+        for item in items:
+            fn(item)
+        return
+    chunks = [items[i::parts] for i in range(parts)]
+
+    def run(chunk):
+        for item in chunk:
+            fn(item)
+
+    jobs = [_pool().submit(run, chunk) for chunk in chunks[1:]]
+    run(chunks[0])
+    for job in jobs:
+        job.result()
+
+
+class blas_threads:
+    """Limit minigrad to ``n`` threads: NumPy's BLAS and minigrad's own elementwise threads.
+
+    A context manager, which also takes effect when just called (until the program ends).
     Small products (an MLP at batch 64) do not gain from threads, and on a busy machine idle BLAS
     threads spin and stall each other (measured: an MLP epoch 10x slower with 2 threads under
-    load). ``None``, or threadpoolctl missing, leaves the setting alone.
+    load). ``None`` leaves the settings alone.
     """
-    import contextlib
 
-    if n is None:
-        return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a core dependency
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=n, user_api="blas")
+    def __init__(self, n: int | None):
+        self._saved, self._blas = _THREADS[0], None
+        if n is None:
+            return
+        _THREADS[0] = max(1, int(n))
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - threadpoolctl is a core dependency
+            return
+        self._blas = threadpool_limits(limits=n, user_api="blas")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _THREADS[0] = self._saved
+        if self._blas is not None:
+            self._blas.restore_original_limits()
+        return False

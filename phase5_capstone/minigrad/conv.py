@@ -57,9 +57,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 
     def _bw(g):
         g_rows = g.transpose(1, 0, 2, 3).reshape(o, -1)      # (O, N*H'*W'); free if g kept our layout
         if weight.requires_grad:
-            weight._accumulate((g_rows @ cols.T).reshape(weight.shape))
+            weight.add_grad((g_rows @ cols.T).reshape(weight.shape))
         if bias is not None and bias.requires_grad:
-            bias._accumulate(g_rows.sum(axis=1))
+            bias.add_grad(g_rows.sum(axis=1))
         if x.requires_grad:
             d_cols = (w_flat.T @ g_rows).reshape(c, k, k, n, out_h, out_w)
             d_pad = xp.zeros((c, n, hp, wp), dtype=g.dtype)
@@ -68,10 +68,10 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 
                 for v in range(k):
                     d_pad[:, :, u:u + span_h:stride, v:v + span_w:stride] += d_cols[:, u, v]
             d_x = d_pad.transpose(1, 0, 2, 3)
-            x._accumulate(d_x[:, :, padding:padding + h, padding:padding + w] if padding else d_x)
+            x.add_grad(d_x[:, :, padding:padding + h, padding:padding + w] if padding else d_x)
 
     parents = (x, weight) if bias is None else (x, weight, bias)
-    return Tensor._result(out, parents, _bw, "conv2d")
+    return Tensor.from_op(out, parents, _bw, "conv2d")
 
 
 def max_pool2d(x: Tensor, kernel_size: int = 2, stride: int | None = None) -> Tensor:
@@ -98,9 +98,9 @@ def max_pool2d(x: Tensor, kernel_size: int = 2, stride: int | None = None) -> Te
                     hit &= ~taken
                     taken |= hit
                     xp.multiply(g, hit, out=grad[:, :, :, u, :, v])
-            x._accumulate(grad.reshape(n, c, h, w))
+            x.add_grad(grad.reshape(n, c, h, w))
 
-        return Tensor._result(out, (x,), _bw_tiles, "max_pool2d")
+        return Tensor.from_op(out, (x,), _bw_tiles, "max_pool2d")
 
     data = xp.ascontiguousarray(x.data)
     s_n, s_c, s_h, s_w = data.strides
@@ -116,6 +116,6 @@ def max_pool2d(x: Tensor, kernel_size: int = 2, stride: int | None = None) -> Te
         for u in range(k):
             for v in range(k):
                 grad[:, :, u:u + span_h:s, v:v + span_w:s] += g * (arg == u * k + v)
-        x._accumulate(grad)
+        x.add_grad(grad)
 
-    return Tensor._result(out, (x,), _bw, "max_pool2d")
+    return Tensor.from_op(out, (x,), _bw, "max_pool2d")

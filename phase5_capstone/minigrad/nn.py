@@ -285,15 +285,15 @@ def batch_norm_train(x: Tensor, weight: Tensor, bias: Tensor, axes: tuple, shape
 
     def _bw(g):
         if weight.requires_grad:
-            weight._accumulate((g * xhat).sum(axis=axes))
+            weight.add_grad((g * xhat).sum(axis=axes))
         if bias.requires_grad:
-            bias._accumulate(g.sum(axis=axes))
+            bias.add_grad(g.sum(axis=axes))
         if x.requires_grad:
             gh = g * weight.data.reshape(shape)
-            x._accumulate(inv_std * (gh - gh.mean(axis=axes, keepdims=True)
+            x.add_grad(inv_std * (gh - gh.mean(axis=axes, keepdims=True)
                                      - xhat * (gh * xhat).mean(axis=axes, keepdims=True)))
 
-    return Tensor._result(out, (x, weight, bias), _bw, "batch_norm"), mean, var
+    return Tensor.from_op(out, (x, weight, bias), _bw, "batch_norm"), mean, var
 
 
 class BatchNorm1d(_BatchNorm):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from . import backend
 from .tensor import Parameter
 
 
@@ -49,10 +50,10 @@ class Optimizer:
                 p.grad = None
 
     def step(self) -> None:
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self._update(p, p.grad, group, self.state.setdefault(id(p), {}))
+        """Update every parameter that has a gradient (parameters are spread over threads)."""
+        work = [(p, group, self.state.setdefault(id(p), {}))
+                for group in self.param_groups for p in group["params"] if p.grad is not None]
+        backend.parallel_map(lambda item: self._update(item[0], item[0].grad, item[1], item[2]), work)
 
     def _update(self, p: Parameter, g, group: dict, state: dict) -> None:
         raise NotImplementedError
@@ -96,16 +97,20 @@ class Adam(Optimizer):
             state["m"] = p.xp.zeros_like(p.data)
             state["v"] = p.xp.zeros_like(p.data)
         state["t"] += 1
-        t, m, v = state["t"], state["m"], state["v"]
+        t, m, v, xp = state["t"], state["m"], state["v"], p.xp
         m *= b1
         m += (1 - b1) * g
         v *= b2
-        v += (1 - b2) * (g * g)
+        g2 = g * g                   # in-place steps below: two temporaries per update, not six
+        g2 *= 1 - b2
+        v += g2
         step = group["lr"] / (1 - b1 ** t)
-        denom = p.xp.sqrt(v)
+        denom = xp.sqrt(v, out=g2)
         denom *= 1 / math.sqrt(1 - b2 ** t)
         denom += group["eps"]
-        p.data -= step * (m / denom)
+        update = xp.divide(m, denom, out=denom)
+        update *= step
+        p.data -= update
 
 
 class AdamW(Adam):

@@ -94,11 +94,19 @@ def test_batches_and_schedule():
     assert all(a >= b for a, b in zip(lrs[100:], lrs[101:]))
 
 
+def test_auto_tokenizer_follows_model_width():
+    assert gpt.resolve_tokenizer("auto", 128) == "char"
+    assert gpt.resolve_tokenizer("auto", 512) == "bpe"
+    assert gpt.resolve_tokenizer("auto", gpt.BPE_MIN_DIM) == "bpe"
+    assert gpt.resolve_tokenizer("char", 512) == "char" and gpt.resolve_tokenizer("bpe", 64) == "bpe"
+
+
 @pytest.mark.slow
 def test_transcript_configuration_builds(run_cli, tmp_path):
-    """The GPU-sized configuration of the transcript: BPE 10k, 6 layers, 8 heads, 512 wide."""
+    """The GPU-sized configuration of the transcript: BPE 10k (chosen by --tokenizer auto, as the transcript's
+    command gives no tokenizer flag), 6 layers, 8 heads, 512 wide."""
     res = run_cli("final_gpt/gpt.py", "train", "shakespeare.txt", "--layers", "6", "--heads", "8", "--dim", "512",
-                  "--tokenizer", "bpe", "--block", "256", "--batch", "2", "--iters", "2", "--eval-every", "2",
+                  "--block", "256", "--batch", "2", "--iters", "2", "--eval-every", "2",
                   "--eval-iters", "1", "--sample-len", "5", "--out", tmp_path)
     assert res.returncode == 0, res
     assert "Tokenizer: BPE with 10,000 vocab" in res.stdout
