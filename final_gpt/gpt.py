@@ -102,15 +102,20 @@ def clip_grad_norm(params, max_norm: float) -> float:
     return total
 
 
-def train_step(model: GPT, opt: mg.AdamW, x: np.ndarray, y: np.ndarray, lr: float, clip: float = 1.0) -> float:
-    """One optimisation step on a batch; returns the batch loss."""
-    loss = model.loss(x, y)
+def train_step(model: GPT, opt: mg.AdamW, x: np.ndarray, y: np.ndarray, lr: float, clip: float = 1.0,
+               workers: int | None = None) -> float:
+    """One optimisation step on a batch; returns the batch loss.
+
+    Data parallelism: the batch is split between ``workers`` threads (default: one per core),
+    each runs the forward and backward pass of its sequences, and the gradients add up in the
+    parameters; then one clipped AdamW step. Same gradients as one pass over the whole batch.
+    """
     opt.zero_grad()
-    loss.backward()
+    loss = mg.backend.data_parallel(lambda rows: model.loss(x[rows], y[rows]), len(x), workers)
     clip_grad_norm(model.parameters(), clip)
     opt.lr = lr
     opt.step()
-    return float(loss.item())
+    return loss
 
 
 def estimate_loss(model: GPT, data: np.ndarray, batch: int, block: int, iters: int, seed: int) -> float:
@@ -246,6 +251,8 @@ def cmd_train(args) -> int:
     print(f"Training on {label} ({size_mb:.1f} MB: {len(train_ids):,} training / {len(val_ids):,} "
           f"validation tokens), {args.iters} iterations of {args.batch} x {cfg.block_size} tokens...")
 
+    workers = 1 if args.device != "cpu" else args.workers or mg.backend.num_threads()
+    print(f"Data-parallel: each batch is split between {workers} thread{'s' if workers > 1 else ''}")
     opt = make_optimizer(model, args.lr, args.weight_decay)
     if arrays is not None:
         restore_optimizer(opt, model, arrays, meta)
@@ -276,7 +283,7 @@ def cmd_train(args) -> int:
     for it in range(start_iter, args.iters):
         step_start = time.perf_counter()
         x, y = get_batch(train_ids, args.batch, cfg.block_size, rng)
-        loss = train_step(model, opt, x, y, lr_at(it, args.lr, args.iters, args.warmup, min_lr))
+        loss = train_step(model, opt, x, y, lr_at(it, args.lr, args.iters, args.warmup, min_lr), workers=workers)
         if not math.isfinite(loss):
             raise cli.UserError(f"loss became {loss} at iteration {it}; lower --lr")
         train_time += time.perf_counter() - step_start
@@ -350,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--sample-len", type=int, default=300, help="tokens in the sample printed at the end")
     tr.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only from the k best tokens")
     tr.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cuda needs CuPy and a GPU")
+    tr.add_argument("--workers", type=cli.positive_int, default=None,
+                    help="threads that share each batch, data-parallel (default: one per core, at most 8)")
     tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     tr.add_argument("--out", type=Path, default=None, metavar="DIR", help="checkpoint folder (default outputs/gpt/)")
     tr.add_argument("--no-show", action="store_true", help=argparse.SUPPRESS)  # nothing opens a window

@@ -186,6 +186,46 @@ def parallel_map(fn, items: list) -> None:
         job.result()
 
 
+def data_parallel(loss_of, n: int, workers: int | None = None) -> float:
+    """Data-parallel forward and backward: split a batch of ``n`` examples into ``workers``
+    slices and run each slice's graph on its own thread, like DDP across the cores of one CPU.
+
+    ``loss_of(sl)`` builds the graph for the examples ``sl`` (a slice) and returns their *mean*
+    loss. Each slice's loss is weighted by its share of the batch and backpropagated in its own
+    thread; the parameters' ``.grad`` collect the sum, which is the gradient of the mean over the
+    whole batch (``add_grad`` locks leaves, so the threads can add into the same parameter).
+    Inside, BLAS and the elementwise helpers run one thread per worker. Returns the mean loss.
+    """
+    workers = min(n, workers or _THREADS[0])
+    slices = [slice(n * i // workers, n * (i + 1) // workers) for i in range(workers)]
+
+    def run(sl) -> float:
+        loss = loss_of(sl) * ((sl.stop - sl.start) / n)
+        loss.backward()
+        return float(loss.item())
+
+    if workers < 2:
+        return run(slices[0])
+    with blas_threads(1):
+        jobs = [_pool().submit(run, sl) for sl in slices[1:]]
+        total = run(slices[0])
+        return total + sum(job.result() for job in jobs)
+
+
+_BLAS: list = []    # threadpoolctl's view of NumPy's BLAS, found once (finding it takes ~0.5 ms)
+
+
+def _blas_controller():
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - threadpoolctl is a core dependency
+            _BLAS.append(None)
+        else:
+            _BLAS.append(ThreadpoolController().select(user_api="blas"))
+    return _BLAS[0]
+
+
 class blas_threads:
     """Limit minigrad to ``n`` threads: NumPy's BLAS and minigrad's own elementwise threads.
 
@@ -200,11 +240,9 @@ class blas_threads:
         if n is None:
             return
         _THREADS[0] = max(1, int(n))
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:  # pragma: no cover - threadpoolctl is a core dependency
-            return
-        self._blas = threadpool_limits(limits=n, user_api="blas")
+        controller = _blas_controller()
+        if controller is not None:
+            self._blas = controller.limit(limits=n)
 
     def __enter__(self):
         return self

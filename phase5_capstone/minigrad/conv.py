@@ -57,9 +57,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 
     def _bw(g):
         g_rows = g.transpose(1, 0, 2, 3).reshape(o, -1)      # (O, N*H'*W'); free if g kept our layout
         if weight.requires_grad:
-            weight.add_grad((g_rows @ cols.T).reshape(weight.shape))
+            weight.add_grad((g_rows @ cols.T).reshape(weight.shape), fresh=True)
         if bias is not None and bias.requires_grad:
-            bias.add_grad(g_rows.sum(axis=1))
+            bias.add_grad(g_rows @ xp.ones(g_rows.shape[1], dtype=g_rows.dtype), fresh=True)   # row sums
         if x.requires_grad:
             d_cols = (w_flat.T @ g_rows).reshape(c, k, k, n, out_h, out_w)
             d_pad = xp.zeros((c, n, hp, wp), dtype=g.dtype)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import threading
 
 import numpy as np
 
@@ -35,6 +36,7 @@ _DEFAULT_DTYPE = [np.dtype(np.float32)]
 _GRAD_ENABLED = [True]
 _SCALARS = (int, float)  # exact types: NumPy scalars go through _lift so they adopt the tensor dtype
 _CREATED = itertools.count(1)  # creation stamps: an op result is always newer than its inputs
+_LEAF_LOCK = threading.Lock()  # data-parallel training runs backward passes in several threads
 
 
 def set_default_dtype(dtype) -> None:
@@ -197,13 +199,14 @@ class Tensor:
         ``fresh=True`` when ``grad`` is a new array that nothing else holds (say, the result of a
         matmul) to skip that copy.
         """
-        if self.grad is None:
-            if self._prev or (fresh and grad.dtype == self.data.dtype):
-                self.grad = grad
+        if self._prev:                      # an inner node belongs to one graph, one thread
+            self.grad = grad if self.grad is None else self.grad + grad
+            return
+        with _LEAF_LOCK:                    # a leaf (parameter) may get gradients from several threads
+            if self.grad is None:
+                self.grad = grad if fresh and grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
             else:
-                self.grad = grad.astype(self.data.dtype, copy=True)
-        else:
-            self.grad = self.grad + grad
+                self.grad = self.grad + grad
 
     # -- basic properties
     @property

@@ -257,3 +257,78 @@ def test_autograd_bookkeeping_handles_deep_graphs():
         y = y * 1.0001
     y.sum().backward()
     np.testing.assert_allclose(x.grad, [1.0001 ** 10_000], rtol=1e-9)
+
+
+# ----------------------------------------------------------------------------- threads
+def test_parallel_rows_gives_every_row_to_exactly_one_block():
+    seen = np.zeros(1001, dtype=int)
+    calls = []
+
+    def kernel(rows, out):
+        calls.append(len(rows))
+        out += 1
+        seen[rows] += 1
+
+    out = np.zeros((1001, 40))
+    with backend.blas_threads(3):
+        backend.parallel_rows(kernel, np.arange(1001), out, min_size=1)
+    assert sorted(calls) == [333, 334, 334] and np.all(seen == 1) and np.all(out == 1)
+    calls.clear()
+    backend.parallel_rows(kernel, np.arange(1001), out, min_size=10**9)   # small work: one call, inline
+    assert calls == [1001]
+
+
+def test_layernorm_on_row_blocks_matches_torch_and_one_thread():
+    """Rows are split between threads (400 x 128 is above the size where that starts)."""
+    x = _x(400, 128)
+    results = []
+    for threads in (1, 2):
+        with backend.blas_threads(threads):
+            ours, theirs = mg.LayerNorm(128), torch.nn.LayerNorm(128, dtype=torch.float64)
+            ours.weight.data[:] = np.linspace(0.5, 1.5, 128)
+            ours.bias.data[:] = np.linspace(-0.3, 0.3, 128)
+            _check_layer(ours, theirs, x)
+            xm = mg.tensor(x, requires_grad=True)
+            ours(xm).sum().backward()
+            results.append(xm.grad)
+    np.testing.assert_allclose(results[0], results[1], rtol=0, atol=1e-12)
+
+
+def test_data_parallel_gives_the_gradient_of_the_whole_batch():
+    """Two or three threads each backpropagate their slice; the summed gradients equal one pass."""
+    x, y = _x(30, 5), np.arange(30) % 3
+
+    def model_and_loss():
+        mg.manual_seed(0)
+        model = mg.Sequential(mg.Linear(5, 8), mg.Tanh(), mg.Linear(8, 3))
+        return model, lambda rows: mg.cross_entropy(model(mg.tensor(x[rows])), y[rows])
+
+    model, loss_of = model_and_loss()
+    whole = loss_of(slice(0, 30))
+    whole.backward()
+    expected = {n: p.grad for n, p in model.named_parameters()}
+    for workers in (2, 3):
+        model, loss_of = model_and_loss()
+        loss = backend.data_parallel(loss_of, 30, workers)
+        assert loss == pytest.approx(whole.item(), abs=1e-12)
+        for n, p in model.named_parameters():
+            np.testing.assert_allclose(p.grad, expected[n], rtol=0, atol=1e-12, err_msg=n)
+
+
+def test_blas_threads_limits_and_restores():
+    before = backend.num_threads()
+    with backend.blas_threads(1):
+        assert backend.num_threads() == 1
+    assert backend.num_threads() == before
+
+
+def test_indexing_gradient_fast_path_equals_add_at():
+    """Whole rows picked by an integer array (an embedding) use sort + reduceat: same sums as np.add.at."""
+    rng = np.random.default_rng(3)
+    table = mg.tensor(rng.standard_normal((20, 4)), requires_grad=True)
+    ids = rng.integers(-20, 20, (6, 9))                      # repeats and negative ids
+    g = rng.standard_normal((6, 9, 4))
+    (table[ids] * mg.tensor(g)).sum().backward()
+    expected = np.zeros((20, 4))
+    np.add.at(expected, ids, g)
+    np.testing.assert_allclose(table.grad, expected, rtol=0, atol=1e-12)
