@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import operator
 import threading
 
 import numpy as np
@@ -36,6 +37,7 @@ _DEFAULT_DTYPE = [np.dtype(np.float32)]
 _GRAD_ENABLED = [True]
 _SCALARS = (int, float)  # exact types: NumPy scalars go through _lift so they adopt the tensor dtype
 _CREATED = itertools.count(1)  # creation stamps: an op result is always newer than its inputs
+_STAMP_OF = operator.attrgetter("_stamp")
 _LEAF_LOCK = threading.Lock()  # data-parallel training runs backward passes in several threads
 
 
@@ -112,10 +114,6 @@ def _expand_reduced(grad, axis, ndim: int, keepdims: bool):
     return grad
 
 
-def _stamp_of(t) -> int:
-    return t._stamp
-
-
 def _data(x):
     return x.data if isinstance(x, Tensor) else x
 
@@ -178,7 +176,8 @@ class Tensor:
         out._op = op
         out._retain = False
         if _GRAD_ENABLED[0]:
-            prev = tuple([p for p in parents if p.requires_grad])
+            prev = parents if all([p.requires_grad for p in parents]) else tuple(
+                [p for p in parents if p.requires_grad])
             if prev:
                 out.requires_grad = True
                 out._prev = prev
@@ -306,7 +305,7 @@ class Tensor:
                 if parent._prev and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
-        nodes.sort(key=_stamp_of, reverse=True)
+        nodes.sort(key=_STAMP_OF, reverse=True)
 
         self.add_grad(grad)
         for node in nodes:
@@ -708,20 +707,21 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     1-D operands are treated as a row (a) or column (b) vector, as in NumPy.
     """
     a, b = _t(a), _t(b)
-    if b.ndim == 1:
+    if b.data.ndim == 1:
         return matmul(a, b.reshape(-1, 1)).squeeze(-1)
-    if a.ndim == 1:
+    if a.data.ndim == 1:
         return matmul(a.reshape(1, -1), b).squeeze(-2)
 
     def _bw(g):
+        ad, bd = a.data, b.data
         if a.requires_grad:
-            a.add_grad(_unbroadcast(g @ b.data.swapaxes(-1, -2), a.shape))
+            a.add_grad(_unbroadcast(g @ bd.swapaxes(-1, -2), ad.shape))
         if b.requires_grad:
-            if a.ndim > 2 and b.ndim == 2:  # shared weight: fold the batch into one big matmul
-                k = a.shape[-1]
-                b.add_grad(a.data.reshape(-1, k).T @ g.reshape(-1, g.shape[-1]))
+            if ad.ndim > 2 and bd.ndim == 2:  # shared weight: fold the batch into one big matmul
+                k = ad.shape[-1]
+                b.add_grad(ad.reshape(-1, k).T @ g.reshape(-1, g.shape[-1]), fresh=True)
             else:
-                b.add_grad(_unbroadcast(a.data.swapaxes(-1, -2) @ g, b.shape))
+                b.add_grad(_unbroadcast(ad.swapaxes(-1, -2) @ g, bd.shape))
 
     return Tensor.from_op(a.data @ b.data, (a, b), _bw, "matmul")
 
