@@ -200,7 +200,9 @@ def data_parallel(loss_of, n: int, workers: int | None = None) -> float:
     slices = [slice(n * i // workers, n * (i + 1) // workers) for i in range(workers)]
 
     def run(sl) -> float:
-        loss = loss_of(sl) * ((sl.stop - sl.start) / n)
+        loss = loss_of(sl)
+        if sl.stop - sl.start != n:
+            loss = loss * ((sl.stop - sl.start) / n)
         loss.backward()
         return float(loss.item())
 
