@@ -155,3 +155,31 @@ def test_data_parallel_gradients_equal_one_pass():
             np.testing.assert_allclose(p.grad, expected[name], rtol=0, atol=1e-6, err_msg=name)
     opt = gpt.make_optimizer(model, 1e-3, 0.1)
     assert gpt.train_step(model, opt, x, y, 1e-3, workers=2) == pytest.approx(loss.item(), abs=1e-5)
+
+
+def test_training_step_through_the_device_seam():
+    """With a stand-in 'cuda' array module (NumPy behind another ndarray type), the fused attention,
+    GELU and LayerNorm run through the seam and give the CPU's loss; parameters stay on the device."""
+    from minigrad import backend
+
+    from final_gpt import gpt
+    from tests.phase5_capstone.test_minigrad_nn import _FakeCupy
+
+    if "cuda" in backend._MODULES:
+        pytest.skip("a real GPU backend is registered")
+    fake = _FakeCupy()
+    fake.ndarray = _FakeCupy.ndarray
+    fake.asarray = lambda a, dtype=None: np.asarray(a, dtype=dtype).view(_FakeCupy.ndarray)
+    rng = np.random.default_rng(6)
+    x, y = rng.integers(0, 50, (3, 16)), rng.integers(0, 50, (3, 16))
+    cpu = GPT(CFG, seed=1)
+    expected = gpt.train_step(cpu, gpt.make_optimizer(cpu, 1e-3, 0.1), x, y, 1e-3, workers=1)
+    backend.register_backend("cuda", fake)
+    try:
+        model = GPT(CFG, seed=1)
+        model.to("cuda")
+        loss = gpt.train_step(model, gpt.make_optimizer(model, 1e-3, 0.1), x, y, 1e-3, workers=1)
+        assert all(p.device == "cuda" for p in model.parameters())
+        assert loss == pytest.approx(expected, abs=1e-6)
+    finally:
+        backend.register_backend("cuda", None)
