@@ -16,7 +16,7 @@ Examples:
   python phase5_capstone/train_mnist.py --model mlp
   python phase5_capstone/train_mnist.py --model cnn
   python phase5_capstone/train_mnist.py --model cnn --backend torch --dataset fashion-mnist
-  python phase5_capstone/train_mnist.py --model cnn --dataset fashion-mnist --width 32 --epochs 8   (92.43%)
+  python phase5_capstone/train_mnist.py --model cnn --dataset fashion-mnist --width 32 --epochs 8   (92.42%)
   python phase5_capstone/train_mnist.py --model cnn --dataset cifar-10   (download-only data)
 """
 
