@@ -38,6 +38,7 @@ _GRAD_ENABLED = [True]
 _SCALARS = (int, float)  # exact types: NumPy scalars go through _lift so they adopt the tensor dtype
 _CREATED = itertools.count(1)  # creation stamps: an op result is always newer than its inputs
 _STAMP_OF = operator.attrgetter("_stamp")
+_NEW = object.__new__
 _LEAF_LOCK = threading.Lock()  # data-parallel training runs backward passes in several threads
 
 
@@ -170,14 +171,16 @@ class Tensor:
         only when gradients are enabled and some parent requires them. This is the hot path of
         every op, so it stays lean.
         """
-        out = Tensor.__new__(Tensor)
+        out = _NEW(Tensor)
         out.data = data
         out.grad = None
         out._op = op
         out._retain = False
         if _GRAD_ENABLED[0]:
-            prev = parents if all([p.requires_grad for p in parents]) else tuple(
-                [p for p in parents if p.requires_grad])
+            if len(parents) == 1:
+                prev = parents if parents[0].requires_grad else ()
+            else:
+                prev = tuple([p for p in parents if p.requires_grad])
             if prev:
                 out.requires_grad = True
                 out._prev = prev
