@@ -12,6 +12,7 @@ seam on a machine with no GPU.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from types import ModuleType
@@ -194,13 +195,18 @@ def data_parallel(loss_of, n: int, workers: int | None = None) -> float:
     loss. Each slice's loss is weighted by its share of the batch and backpropagated in its own
     thread; the parameters' ``.grad`` collect the sum, which is the gradient of the mean over the
     whole batch (``add_grad`` locks leaves, so the threads can add into the same parameter).
-    Inside, BLAS and the elementwise helpers run one thread per worker. Returns the mean loss.
+    Inside, BLAS and the elementwise helpers run one thread per worker, and each slice draws its
+    random numbers (dropout) from its own child of the global generator, so a seeded run gives
+    the same result however the threads are scheduled. Returns the mean loss.
     """
-    workers = min(n, workers or _THREADS[0])
+    from .random import generator, use_generator
+
+    workers = max(1, min(n, workers or _THREADS[0]))
     slices = [slice(n * i // workers, n * (i + 1) // workers) for i in range(workers)]
 
-    def run(sl) -> float:
-        loss = loss_of(sl)
+    def run(sl, rng=None) -> float:
+        with contextlib.nullcontext() if rng is None else use_generator(rng):
+            loss = loss_of(sl)
         if sl.stop - sl.start != n:
             loss = loss * ((sl.stop - sl.start) / n)
         loss.backward()
@@ -208,9 +214,10 @@ def data_parallel(loss_of, n: int, workers: int | None = None) -> float:
 
     if workers < 2:
         return run(slices[0])
+    rngs = generator().spawn(workers)          # deterministic children; the parent's stream is untouched
     with blas_threads(1):
-        jobs = [_pool().submit(run, sl) for sl in slices[1:]]
-        total = run(slices[0])
+        jobs = [_pool().submit(run, sl, rng) for sl, rng in zip(slices[1:], rngs[1:])]
+        total = run(slices[0], rngs[0])
         return total + sum(job.result() for job in jobs)
 
 

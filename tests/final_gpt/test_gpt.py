@@ -74,6 +74,7 @@ def test_bad_input(trained, run_cli, call_main, tmp_path):
     assert_user_error(call_main(gpt.main, "train", "--dropout", "1.5"), "--dropout")
     assert_user_error(call_main(gpt.main, "train", "--tokenizer", "words"), "--tokenizer")
     assert_user_error(call_main(gpt.main, "train", "--lr", "nan"), "--lr")
+    assert_user_error(call_main(gpt.main, "train", "--workers", "0"), "--workers")
     assert_user_error(call_main(gpt.main, "generate", "--checkpoint", tmp_path), "no checkpoint")
     assert_user_error(call_main(gpt.main, "generate", "--prompt", "東京", "--checkpoint", trained),
                       "not in the tokenizer")
