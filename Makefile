@@ -1,7 +1,8 @@
 # Machine Learning from First Principles - one command each, on a fresh machine with Python 3.10+.
 #   make tour        install into .venv, run every project headless, write outputs/tour/index.html
 #   make test        install into .venv and run the whole test suite (pytest)
-#   make milestones  run the executable milestone checklist, write outputs/milestones.md
+#   make learn       learner mode: your checklist (python -m learn; see README "Learn")
+#   make milestones  the same checklist, also written to outputs/milestones.md
 #   make bench       run the performance comparisons, write bench/RESULTS.md
 # PyTorch is installed CPU-only with TORCH_SPEC (default torch==2.13.0); change it if your
 # platform needs another wheel, e.g. make test TORCH_SPEC="torch --index-url <cpu index>".
@@ -22,7 +23,7 @@ export MPLBACKEND ?= Agg
 export SDL_VIDEODRIVER ?= dummy
 export PYGAME_HIDE_SUPPORT_PROMPT := 1
 
-.PHONY: install test test-quick tour milestones bench lint clean
+.PHONY: install test test-quick tour learn milestones milestones-reference bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -41,13 +42,19 @@ test-quick: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 tour: $(STAMP)
-	$(BIN)/python -m common.tour
+	$(BIN)/python -m tools.tour
+
+learn: $(STAMP)
+	$(BIN)/python -m learn status
 
 milestones: $(STAMP)
-	$(BIN)/python -m common.milestones
+	$(BIN)/python -m learn status --out outputs/milestones.md
+
+milestones-reference: $(STAMP)
+	$(BIN)/python -m learn status --reference
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m tools.bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

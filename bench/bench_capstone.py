@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.harness import Comparison
+from tools.bench_harness import Comparison
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = "median_house_value"

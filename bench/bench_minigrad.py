@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.harness import Comparison
+from tools.bench_harness import Comparison
 
 
 def _mnist(limit: int | None):
@@ -21,20 +21,20 @@ def _mnist(limit: int | None):
 
 
 def _epoch_pair(kind: str, x: np.ndarray, y: np.ndarray, batch: int = 64, threads: int | None = None):
-    import minigrad as mg
     import torch
 
+    import minigrad as mg
     from phase5_capstone.train_mnist import make_model
 
     def ours():
         mg.manual_seed(0)
         model = make_model(mg, kind, x.shape[1:])
         opt = mg.Adam(model.parameters(), lr=1e-3)
-        with mg.backend.blas_threads(threads):
+        with mg.threads.blas_threads(threads):
             for i in range(0, len(x), batch):
                 xb, yb = x[i:i + batch], y[i:i + batch]
                 opt.zero_grad()   # train_mnist's step: the batch split between the threads (data-parallel)
-                loss = mg.backend.data_parallel(lambda rows: mg.cross_entropy(model(mg.Tensor(xb[rows])), yb[rows]),  # noqa: B023
+                loss = mg.threads.data_parallel(lambda rows: mg.cross_entropy(model(mg.Tensor(xb[rows])), yb[rows]),  # noqa: B023
                                                 len(xb))
                 opt.step()
         return loss
@@ -107,3 +107,42 @@ def autograd_overhead():
 
 def all_minigrad():
     return [autograd_overhead(), mlp_epoch(), cnn_epoch()]
+
+
+def cnn_textbook_conv(batches: int = 4, batch: int = 64):
+    """The textbook tier: forward+backward of the MNIST CNN with ``Conv2d(fused=False)`` (a sum over
+    kernel offsets, gradients by autograd) on ``batches`` batches of 64, vs PyTorch CPU with the
+    same weights on the same batches. For reading, not for speed: no target ratio."""
+    import torch
+
+    import minigrad as mg
+    from phase5_capstone.train_mnist import make_model
+
+    x, y = _mnist(batches * batch)
+    mg.manual_seed(0)
+    model = make_model(mg, "cnn", x.shape[1:])
+    for layer in model:
+        if isinstance(layer, mg.Conv2d):
+            layer.fused = False
+    theirs = make_model(torch.nn, "cnn", x.shape[1:])
+    theirs.load_state_dict({k.removeprefix("layers."): torch.tensor(v) for k, v in model.state_dict().items()})
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def ours():
+        for i in range(0, len(x), batch):
+            xb, yb = x[i:i + batch], y[i:i + batch]
+            model.zero_grad()   # as train_mnist does: the batch split between the threads (data-parallel)
+            loss = mg.threads.data_parallel(lambda rows: mg.cross_entropy(model(mg.Tensor(xb[rows])), yb[rows]),  # noqa: B023
+                                            len(xb))
+        return loss
+
+    def reference():
+        for i in range(0, len(x), batch):
+            theirs.zero_grad()
+            loss = torch.nn.functional.cross_entropy(theirs(xt[i:i + batch]), yt[i:i + batch])
+            loss.backward()
+        return loss.item()
+
+    return Comparison(f"minigrad: CNN forward+backward with the textbook conv2d ({batches} MNIST batches of {batch})",
+                      ours, reference, "PyTorch CPU, same model and weights", quality=_last_loss, repeats=3,
+                      warmup=1, note="textbook tier (Conv2d(fused=False)); the fused tier is the CNN row above")

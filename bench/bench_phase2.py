@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from bench.harness import Comparison
+from tools.bench_harness import Comparison
 
 
 def gradient_descent():

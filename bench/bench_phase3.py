@@ -3,7 +3,7 @@ dart throughput (float32 draws on all cores) vs the plain float64 chunked loop a
 
 import math
 
-from bench.harness import Comparison
+from tools.bench_harness import Comparison
 
 DARTS = 100_000_000
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from bench.harness import Comparison
+from tools.bench_harness import Comparison
 
 
 def neural_network():
@@ -66,6 +66,33 @@ def neural_network():
         epoch_ours, epoch_torch, f"PyTorch CPU nn.Sequential + Adam ({threads} thread(s) each)",
         max_ratio=1.0, quality=quality, repeats=3, flops=flops,
         note="1 thread each: threadpoolctl BLAS limit for ours, torch.set_num_threads(1)")
+
+
+def neural_network_textbook(images: int = 10_000):
+    """The textbook tier's cost: the same MLP and Adam trained with ``reference=True`` (mlp_forward,
+    mlp_backward, adam_step: new arrays at every step) vs the fast tier, on ``images`` training images."""
+    from common import datasets
+    from phase4_ml.neural_network import MLP, make_optimizer, one_blas_thread, prepare_images
+
+    xtr, ytr, _, _, xte, yte, _ = prepare_images(datasets.load("mnist"), val=0)
+    xtr, ytr = xtr[:images], ytr[:images]
+    batch = 64
+
+    def epoch(reference: bool):
+        model = MLP([784, 128, 64, 10], seed=0, reference=reference)
+        opt = make_optimizer("adam", reference=reference)
+        with one_blas_thread():
+            for i in range(0, len(xtr), batch):
+                model.train_step(xtr[i:i + batch], ytr[i:i + batch], opt)
+        return model
+
+    def quality(o, r):
+        return "test accuracy", float(np.mean(o.predict(xte) == yte)), float(np.mean(r.predict(xte) == yte))
+
+    return Comparison(
+        f"neural_network: textbook tier, {images:,} MNIST images 784-128-64-10, Adam, batch 64",
+        lambda: epoch(True), lambda: epoch(False), "the fast tier (in-place buffers), same data and init",
+        quality=quality, repeats=3, note="textbook tier, for reading: no target ratio; one BLAS thread each")
 
 
 # ----------------------------------------------------------------------------- projects 13-16
@@ -164,3 +191,27 @@ def decision_tree():
                       lambda: dt.DecisionTreeRegressor(max_depth=10).fit(X, y),
                       lambda: DecisionTreeRegressor(max_depth=10, random_state=0).fit(X, y),
                       "sklearn DecisionTreeRegressor", max_ratio=5.0, quality=rmse, repeats=3)
+
+
+def decision_tree_textbook():
+    """The textbook split search (try every threshold) on 2000 random California housing rows,
+    depth 6, vs scikit-learn on the same rows. For reading, not for speed: no target ratio."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    from common import datasets, tabular
+    from phase4_ml import decision_tree as dt
+
+    table = tabular.design_matrix(datasets.load("california-housing"), "median_house_value",
+                                  drop=["ocean_proximity"])
+    rows = np.random.default_rng(0).choice(len(table.X), size=2000, replace=False)
+    X, y = table.X[rows], table.y[rows]
+
+    def rmse(o, r):
+        return ("train RMSE", float(np.sqrt(np.mean((o.predict(X) - y) ** 2))),
+                float(np.sqrt(np.mean((r.predict(X) - y) ** 2))))
+
+    return Comparison("decision_tree: textbook split search, regression tree fit, 2000 x 8, depth 6",
+                      lambda: dt.DecisionTreeRegressor(max_depth=6, reference=True).fit(X, y),
+                      lambda: DecisionTreeRegressor(max_depth=6, random_state=0).fit(X, y),
+                      "sklearn DecisionTreeRegressor", quality=rmse, repeats=3,
+                      note="the textbook tier (reference=True): same tree as the fast tier, no speed target")

@@ -12,7 +12,7 @@ Every script follows the same shape::
     if __name__ == "__main__":
         raise SystemExit(cli.run(main))
 
-Conventions (see DESIGN.md):
+Conventions (see ARCHITECTURE.md):
 
 * ``--seed`` (fixed default, so runs are reproducible), ``--out DIR`` (default
   ``outputs/<script>/``), ``--no-show`` (implied when there is no display).
@@ -66,7 +66,7 @@ def make_parser(doc: str | None, prog: str | None = None, *, seed: bool = True,
     parser = Parser(prog=prog, description=first or None, epilog=rest or None,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     if seed:
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+        parser.add_argument("--seed", type=seed_value, default=DEFAULT_SEED,
                             help=f"random seed, for reproducible output (default {DEFAULT_SEED})")
     if out:
         parser.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -83,12 +83,46 @@ def out_dir(args: argparse.Namespace, script: str) -> Path:
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UserError(f"--out {path} is a file, not a folder: give a folder") from None
     except OSError as exc:
         raise UserError(f"cannot create output folder {path}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write into the output folder {path}: permission denied (choose another --out)")
     return path
 
 
 # ----------------------------------------------------------------------------- value parsers
+MAX_SEED = 2**32 - 1
+
+
+def seed_value(text: str) -> int:
+    """argparse type: a random seed, a whole number from 0 to 2**32 - 1 (what NumPy and PyTorch accept)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a seed must be between 0 and {MAX_SEED}, got {text}")
+    return value
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """argparse type factory: a whole number in [low, high], e.g. ``type=bounded_int(1, 10_000)``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a number from {low} to {high}, got {text}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1."""
     try:
@@ -162,7 +196,7 @@ def read_commands(commands: str | None, prompt: str = "> ") -> Iterator[str]:
     """Lines for a REPL: from ``--commands "a; b; c"`` if given, else from stdin.
 
     On a terminal the prompt is shown; from a pipe, lines are read and echoed after the
-    prompt so the transcript reads like an interactive session. Blank lines are skipped.
+    prompt so the output reads like an interactive session. Blank lines are skipped.
     """
     if commands is not None:
         for part in commands.replace("\n", ";").split(";"):
@@ -205,7 +239,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create folder {folder}: {exc.strerror}") from None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=folder)
+    if target.is_dir():
+        raise UserError(f"cannot write {target}: a folder of that name is in the way")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=folder)
+    except OSError as exc:
+        raise UserError(f"cannot write into {folder}: {exc.strerror}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     umask = os.umask(0)
@@ -213,7 +252,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
     try:
         yield tmp
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise UserError(f"cannot write {target}: {exc.strerror}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

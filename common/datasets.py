@@ -12,7 +12,7 @@ for, in order, in:
 Every file's sha256 is checked the first time a process uses it. Download-only datasets
 (licence or size) are never committed to ``data/``.
 
-Names given on the command line can also be the file names the project transcripts use
+Names given on the command line can also be the file names the projects' example sessions use
 (``iris_dataset.csv``, ``titanic.csv``...): see :data:`ALIASES` and :func:`resolve`.
 """
 
@@ -375,8 +375,8 @@ def _unavailable_message(ds: Dataset, reason: str) -> str:
 
 
 # ----------------------------------------------------------------------------- file names on the CLI
-#: Transcript file names -> registry names. Projects may override (``housing_data.csv`` is Boston
-#: housing in project 13 and California housing in project 19).
+#: File names from the projects' example sessions -> registry names. Projects may override
+#: (``housing_data.csv`` is Boston housing in project 13 and California housing in project 19).
 ALIASES: dict[str, str] = {
     "iris_dataset.csv": "iris",
     "iris.csv": "iris",

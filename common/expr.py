@@ -40,38 +40,48 @@ def parse_expression(text: str, variables: tuple[str, ...] = ("x",)) -> ast.Expr
     """Parse and validate ``text``; returns the checked AST."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("empty expression: type a formula such as 'x**2 + 3*x + 2'")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes from the command line that are not UTF-8 (surrogate escapes)
+        raise ExpressionError("the expression is not valid UTF-8 text: type it with plain characters") from None
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters")
     try:
         tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse {text!r}: {exc.msg} (use * for products, ** for powers)") from None
-    for node in ast.walk(tree):
-        _check(node, variables, text)
+    _check(tree.body, variables, text)
     return tree
 
 
 def _check(node: ast.AST, variables: tuple[str, ...], text: str) -> None:
-    if isinstance(node, ast.Expression | ast.Load):
-        return
+    """Accept ``node`` and everything below it only if every piece is on the whitelist."""
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise ExpressionError(f"only numbers are allowed as constants, got {node.value!r}")
+        try:
+            float(node.value)
+        except OverflowError:
+            raise ExpressionError(f"the number {str(node.value)[:12]}... is too large (the limit is about 1e308)") \
+                from None
         return
     if isinstance(node, ast.Name):
-        if node.id in variables or node.id in CONSTANTS or node.id in FUNCTIONS:
+        if node.id in variables or node.id in CONSTANTS:
             return
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)")
         allowed = ", ".join((*variables, *CONSTANTS))
         raise ExpressionError(f"unknown name {node.id!r} in {text!r} (variables and constants: {allowed})")
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed (use + - * / **)")
+        _check(node.left, variables, text)
+        _check(node.right, variables, text)
         return
     if isinstance(node, ast.UnaryOp):
         if type(node.op) not in _UNARY:
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
-        return
-    if isinstance(node, ast.operator | ast.unaryop):
+        _check(node.operand, variables, text)
         return
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
@@ -79,6 +89,7 @@ def _check(node: ast.AST, variables: tuple[str, ...], text: str) -> None:
             raise ExpressionError(f"function {name!r} is not allowed (allowed: {', '.join(FUNCTIONS)})")
         if node.keywords or len(node.args) != 1:
             raise ExpressionError(f"{node.func.id}() takes exactly one argument")
+        _check(node.args[0], variables, text)
         return
     raise ExpressionError(f"{type(node).__name__} is not allowed in an expression: {text!r}")
 

@@ -50,7 +50,7 @@ def confusion_matrix(y_true, y_pred, labels: Sequence | None = None) -> np.ndarr
 
 
 def format_confusion_matrix(cm: np.ndarray, labels: Sequence, title: str = "Confusion Matrix:") -> str:
-    """A text table like the transcripts::
+    """A text table like the ones the projects print::
 
         Confusion Matrix:
                         Predicted

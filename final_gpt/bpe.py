@@ -7,16 +7,20 @@ adjacent pair of symbols into a new symbol, until the vocabulary has the size as
     repeat: (a, b) = argmax_{pairs} count(a, b) over the training text
             new id n = |vocab|; replace every "a b" by "n"; remember merge (a, b) -> n
 
-Training is the interesting part. A naive trainer recounts every pair of the whole corpus after
-each merge: O(merges x corpus). Here:
+Training comes in two tiers that learn exactly the same merges (a test checks it):
 
-1. the text is split into *chunks* (words with their leading space, runs of digits, punctuation,
-   whitespace) by a regular expression, and only the distinct chunks with their frequency are
-   kept (tiny Shakespeare: 298k chunks, 15k distinct);
-2. ``pair -> count`` and ``pair -> set of chunks containing it`` are built once;
-3. a merge touches only the chunks that contain the pair: their old pairs are subtracted, the
-   pair is merged, their new pairs are added, and every pair whose count changed is pushed on a
-   max-heap. Heap entries whose count is out of date are skipped when popped (lazy deletion).
+* the textbook tier, ``train_bpe_reference``, reads as the algorithm: split the text into
+  *chunks* (words with their leading space, runs of digits, punctuation, whitespace) by a regular
+  expression, count every adjacent pair with ``get_stats``, replace the most frequent one
+  everywhere with ``merge``, repeat. Each round recounts the whole text: O(merges x corpus);
+* the fast tier, ``train_bpe_fast``, builds ``pair -> count`` and ``pair -> set of chunks
+  containing it`` once. A merge touches only the chunks that contain the pair: their old pairs
+  are subtracted, the pair is merged, their new pairs are added, and every pair whose count
+  changed is pushed on a max-heap. Heap entries whose count is out of date are skipped when
+  popped (lazy deletion).
+
+Pairs never cross a chunk boundary, so both tiers keep each distinct chunk once with its
+frequency (tiny Shakespeare: 298k chunks, 15k distinct).
 
 Encoding applies the learned merges to each chunk in rank order (earliest merge first), with a
 cache per distinct chunk; decoding concatenates the bytes of each id and decodes UTF-8, so
@@ -24,6 +28,7 @@ cache per distinct chunk; decoding concatenates the bytes of each id and decodes
 out of the text before the chunking and get their own ids after the merges.
 
     python final_gpt/bpe.py train shakespeare.txt --vocab 10000
+    python final_gpt/bpe.py train shakespeare.txt --vocab 400 --reference     # the textbook trainer
     python final_gpt/bpe.py encode --tokenizer outputs/bpe/tokenizer.json --text "To be, or not to be"
 """
 
@@ -55,12 +60,105 @@ def chunk_text(text: str) -> list[str]:
     return _CHUNK_RE.findall(text)
 
 
-# ----------------------------------------------------------------------------- training
-def train_bpe(text: str, vocab_size: int) -> list[tuple[int, int]]:
-    """Learn ``vocab_size - 256`` merges from ``text``; returns the merges in order.
+# ----------------------------------------------------------------------------- textbook tier
+def get_stats(ids: list[int]) -> dict[tuple[int, int], int]:
+    """Count every pair of consecutive ids: ``{(a, b): how often b follows a}``.
 
-    Merge ``i`` creates token id ``256 + i``. Ties between equally frequent pairs go to the
-    smallest pair (deterministic). Stops early if no pair occurs twice.
+    Overlapping pairs all count, so a run of three ``a`` holds the pair ``(a, a)`` twice:
+
+    >>> get_stats([97, 97, 97, 98])             # "aaab"
+    {(97, 97): 2, (97, 98): 1}
+    >>> get_stats(list(b"hello"))               # h e l l o
+    {(104, 101): 1, (101, 108): 1, (108, 108): 1, (108, 111): 1}
+    """
+    counts: dict[tuple[int, int], int] = {}
+    for pair in zip(ids, ids[1:]):              # (ids[0], ids[1]), (ids[1], ids[2]), ...
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
+    """Replace every occurrence of ``pair`` in ``ids`` by ``new_id``, scanning left to right.
+
+    Occurrences cannot overlap: in "aaa" the first two ``a`` merge and the third is left over.
+
+    >>> merge([97, 97, 97, 98], (97, 97), 256)  # "aaab" -> Z a b, with Z = aa
+    [256, 97, 98]
+    >>> merge([1, 2, 3, 1, 2], (1, 2), 300)
+    [300, 3, 300]
+    """
+    a, b = pair
+    out: list[int] = []
+    i, n = 0, len(ids)
+    while i < n:
+        if i < n - 1 and ids[i] == a and ids[i + 1] == b:
+            out.append(new_id)                  # the pair becomes one symbol
+            i += 2
+        else:
+            out.append(ids[i])                  # anything else is copied
+            i += 1
+    return out
+
+
+def train_bpe_reference(text: str, vocab_size: int) -> list[tuple[int, int]]:
+    """The textbook BPE trainer: count all pairs, merge the most frequent, repeat.
+
+    Returns the ``vocab_size - 256`` merges in the order they were learned; merge ``i`` creates
+    id ``256 + i``. Ties between equally frequent pairs go to the smallest pair ``(a, b)``, as in
+    :func:`train_bpe_fast`, so both tiers learn the same merges. Stops early when no pair occurs
+    twice. Every round recounts the whole text, so this is slow for large vocabularies.
+
+    The worked example from Wikipedia, "aaabdaaabac" (a=97, b=98, c=99, d=100):
+
+    >>> ids = list("aaabdaaabac".encode("utf-8"))
+    >>> ids
+    [97, 97, 97, 98, 100, 97, 97, 97, 98, 97, 99]
+    >>> train_bpe_reference("aaabdaaabac", vocab_size=300)   # stops after 3: nothing occurs twice
+    [(97, 97), (97, 98), (256, 257)]
+    >>> ids = merge(ids, (97, 97), 256)          # Z = aa:  "ZabdZabac"
+    >>> ids
+    [256, 97, 98, 100, 256, 97, 98, 97, 99]
+    >>> ids = merge(ids, (97, 98), 257)          # Y = ab (ties with Za; ab is the smaller pair)
+    >>> ids
+    [256, 257, 100, 256, 257, 97, 99]
+    >>> merge(ids, (256, 257), 258)              # X = ZY:  "XdXac"
+    [258, 100, 258, 97, 99]
+    """
+    if vocab_size < 256:
+        raise ValueError(f"vocab_size must be >= 256 (the byte alphabet), got {vocab_size}")
+    # Pairs never cross a chunk boundary. A chunk that occurs f times adds f to each of its pairs,
+    # so every distinct chunk is kept once, as a list of byte ids, with its frequency f.
+    chunk_counts = Counter(chunk_text(text))
+    words: list[list[int]] = [list(chunk.encode("utf-8")) for chunk in chunk_counts]  # ids 0..255
+    freqs: list[int] = list(chunk_counts.values())
+
+    merges: list[tuple[int, int]] = []
+    while len(merges) < vocab_size - 256:
+        # 1. count every adjacent pair in the whole text
+        stats: dict[tuple[int, int], int] = {}
+        for ids, f in zip(words, freqs):
+            for pair, count in get_stats(ids).items():
+                stats[pair] = stats.get(pair, 0) + count * f
+        if not stats:
+            break
+        # 2. the most frequent pair (ties: the smallest pair)
+        best = min(stats, key=lambda pair: (-stats[pair], pair))
+        if stats[best] < 2:
+            break
+        # 3. it becomes a new symbol everywhere
+        new_id = 256 + len(merges)
+        words = [merge(ids, best, new_id) for ids in words]
+        merges.append(best)
+    return merges
+
+
+# ----------------------------------------------------------------------------- fast tier
+def train_bpe_fast(text: str, vocab_size: int) -> list[tuple[int, int]]:
+    """The same merges as :func:`train_bpe_reference`, without recounting the text each round.
+
+    ``pair -> count`` and ``pair -> chunks containing it`` are built once; a merge only updates
+    the chunks that contain the pair, and a max-heap (with lazy deletion of out-of-date entries)
+    finds the next most frequent pair.
     """
     if vocab_size < 256:
         raise ValueError(f"vocab_size must be >= 256 (the byte alphabet), got {vocab_size}")
@@ -86,22 +184,13 @@ def train_bpe(text: str, vocab_size: int) -> list[tuple[int, int]]:
             break
         new_id = 256 + len(merges)
         merges.append(pair)
-        a, b = pair
         changed: set[tuple[int, int]] = set()
         for w in pair_where.pop(pair, ()):
             symbols, f = words[w], freqs[w]
             for old in zip(symbols, symbols[1:]):         # remove this chunk's old pairs
                 pair_count[old] -= f
                 changed.add(old)
-            merged, i, n = [], 0, len(symbols)
-            while i < n:
-                if i < n - 1 and symbols[i] == a and symbols[i + 1] == b:
-                    merged.append(new_id)
-                    i += 2
-                else:
-                    merged.append(symbols[i])
-                    i += 1
-            words[w] = merged
+            merged = words[w] = merge(symbols, pair, new_id)
             for new in zip(merged, merged[1:]):           # add its new pairs
                 pair_count[new] = pair_count.get(new, 0) + f
                 pair_where.setdefault(new, set()).add(w)
@@ -116,6 +205,11 @@ def train_bpe(text: str, vocab_size: int) -> list[tuple[int, int]]:
                 del pair_count[p]
                 pair_where.pop(p, None)
     return merges
+
+
+def train_bpe(text: str, vocab_size: int, reference: bool = False) -> list[tuple[int, int]]:
+    """Learn ``vocab_size - 256`` merges: the fast tier, or the textbook one with ``reference=True``."""
+    return (train_bpe_reference if reference else train_bpe_fast)(text, vocab_size)
 
 
 # ----------------------------------------------------------------------------- tokenizers
@@ -139,9 +233,14 @@ class BPETokenizer:
         self._cache: dict[str, list[int]] = {}
 
     @classmethod
-    def train(cls, text: str, vocab_size: int, special: tuple[str, ...] = (ENDOFTEXT,)) -> BPETokenizer:
-        """Train so that the vocabulary (merges + bytes + special tokens) has ``vocab_size`` ids."""
-        return cls(train_bpe(text, vocab_size - len(special)), special)
+    def train(cls, text: str, vocab_size: int, special: tuple[str, ...] = (ENDOFTEXT,),
+              reference: bool = False) -> BPETokenizer:
+        """Train so that the vocabulary (merges + bytes + special tokens) has ``vocab_size`` ids.
+
+        ``reference=True`` uses the textbook trainer (:func:`train_bpe_reference`), otherwise the
+        fast one (:func:`train_bpe_fast`); both learn the same merges.
+        """
+        return cls(train_bpe(text, vocab_size - len(special), reference=reference), special)
 
     @property
     def vocab_size(self) -> int:
@@ -158,15 +257,7 @@ class BPETokenizer:
             rank = self.ranks.get(pair)
             if rank is None:
                 break
-            new_id, a, b, out, i = 256 + rank, pair[0], pair[1], [], 0
-            while i < len(ids):
-                if i < len(ids) - 1 and ids[i] == a and ids[i + 1] == b:
-                    out.append(new_id)
-                    i += 2
-                else:
-                    out.append(ids[i])
-                    i += 1
-            ids = out
+            ids = merge(ids, pair, 256 + rank)
         if len(self._cache) < 200_000:
             self._cache[chunk] = ids
         return ids
@@ -303,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("text", help="UTF-8 text file or dataset name (shakespeare.txt)")
     tr.add_argument("--vocab", type=cli.positive_int, default=10000, help="vocabulary size (default 10000)")
     tr.add_argument("--out", type=Path, default=None, metavar="DIR", help="folder (default outputs/bpe/)")
+    tr.add_argument("--reference", action="store_true",
+                    help="run the textbook (reference) implementation instead of the fast one")
     en = sub.add_parser("encode", help="show how a tokenizer splits a text")
     en.add_argument("--tokenizer", type=Path, required=True, help="tokenizer.json written by train")
     en.add_argument("--text", required=True)
@@ -325,8 +418,10 @@ def main(argv: list[str] | None = None) -> int:
     print("=== Byte-level BPE from Scratch ===\n")
     n_bytes = len(text.encode("utf-8"))
     print(f"Training text: {label} ({n_bytes / 1e6:.1f} MB, {len(text):,} characters)")
+    if args.reference:
+        print("Trainer: textbook tier (recounts every pair after each merge; slow for large vocabularies)")
     start = time.perf_counter()
-    tok = BPETokenizer.train(text, args.vocab)
+    tok = BPETokenizer.train(text, args.vocab, reference=args.reference)
     train_s = time.perf_counter() - start
     start = time.perf_counter()
     ids = tok.encode(text)

@@ -1,6 +1,6 @@
-"""Final project catalogue entries (see common/catalogue.py)."""
+"""Final project catalogue entries (see tools/catalogue.py)."""
 
-from common.catalogue import Milestone, Project, TourStep
+from tools.catalogue import Milestone, Project, TourStep
 
 T = "tests/final_gpt/"
 
@@ -32,7 +32,9 @@ PROJECTS = [
             Milestone("Generates coherent text: speaker names and verse lines after training on tiny Shakespeare",
                       T + "test_gpt.py::test_generates_shakespeare_like_text"),
         ),
-        bench=("bench.bench_gpt:gpt_training", "bench.bench_gpt:kv_cache_generation", "bench.bench_gpt:bpe_training"),
+        bench=("bench.bench_gpt:gpt_training", "bench.bench_gpt:gpt_textbook_training",
+               "bench.bench_gpt:kv_cache_generation", "bench.bench_gpt:bpe_training",
+               "bench.bench_gpt:bpe_textbook_training"),
         datasets=("tiny-shakespeare",),
     ),
 ]

@@ -14,13 +14,19 @@ weights and the optimizer's moments, ``ckpt.json`` with the configuration, token
 progress) is written atomically at each evaluation; ``--resume`` continues from it.
 
 The tokenizer follows the model's width unless ``--tokenizer`` says otherwise: the 128-wide CPU
-default reads characters, the transcript's 512-wide model a 10,000-token byte-level BPE.
+default reads characters, the 512-wide GPU configuration a 10,000-token byte-level BPE.
 
 With ``--resume`` the model and tokenizer come from the checkpoint and the training flags (batch,
 learning rate, ``--iters`` as the new total) from the command line.
 
 ``generate`` loads the checkpoint, encodes the prompt and samples token by token from
 softmax(logits / temperature) restricted to the ``--top-k`` most likely tokens, with a KV cache.
+
+``--reference`` (train or generate) runs the textbook tier of the model end to end: attention,
+LayerNorm and GELU written with minigrad's ops and left to autograd, instead of the fused ops
+(see final_gpt/model.py). It computes the same numbers, a few times slower.
+
+    python final_gpt/gpt.py train shakespeare.txt --reference --iters 20 --eval-every 10
 """
 
 from __future__ import annotations
@@ -38,7 +44,6 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import minigrad as mg  # noqa: E402
-
 from common import cli  # noqa: E402
 from final_gpt import bpe  # noqa: E402
 from final_gpt.model import GPT, GPTConfig  # noqa: E402
@@ -53,7 +58,7 @@ BPE_MIN_DIM = 256   # --tokenizer auto: BPE from this width up
 def resolve_tokenizer(choice: str, dim: int) -> str:
     """``auto`` -> "bpe" for wide models, "char" for narrow ones; "char"/"bpe" stay as given.
 
-    A 10,000-token vocabulary suits the transcript's 512-wide model (meant for a GPU). A narrow
+    A 10,000-token vocabulary suits the 512-wide GPU-sized model (meant for a GPU). A narrow
     CPU model learns far faster from 65 characters: its embedding and output layer stay tiny
     and each token it sees is a frequent one.
     """
@@ -111,7 +116,7 @@ def train_step(model: GPT, opt: mg.AdamW, x: np.ndarray, y: np.ndarray, lr: floa
     parameters; then one clipped AdamW step. Same gradients as one pass over the whole batch.
     """
     opt.zero_grad()
-    loss = mg.backend.data_parallel(lambda rows: model.loss(x[rows], y[rows]), len(x), workers)
+    loss = mg.threads.data_parallel(lambda rows: model.loss(x[rows], y[rows]), len(x), workers)
     clip_grad_norm(model.parameters(), clip)
     opt.lr = lr
     opt.step()
@@ -146,7 +151,7 @@ def save_checkpoint(folder: Path, model: GPT, opt: mg.AdamW, meta: dict) -> None
     cli.save_text(folder / "ckpt.json", json.dumps(meta, indent=1))
 
 
-def load_checkpoint(folder: Path, device: str = "cpu") -> tuple[GPT, dict, dict]:
+def load_checkpoint(folder: Path, device: str = "cpu", reference: bool = False) -> tuple[GPT, dict, dict]:
     """(model, meta, arrays) from ``folder``; UserError when missing or unreadable."""
     js, npz = folder / "ckpt.json", folder / "ckpt.npz"
     if not js.exists() or not npz.exists():
@@ -157,7 +162,7 @@ def load_checkpoint(folder: Path, device: str = "cpu") -> tuple[GPT, dict, dict]
         cfg = GPTConfig(**meta["config"])
         with np.load(npz, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-        model = GPT(cfg)
+        model = GPT(cfg, reference=reference)
         model.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("adam.")})
         meta["tokenizer_obj"] = bpe.tokenizer_from_dict(meta["tokenizer"])
     except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
@@ -212,7 +217,7 @@ def cmd_train(args) -> int:
     print("=== MiniGPT from Scratch ===\n")
     start_iter, history, arrays, meta = 0, [], None, {}
     if args.resume:
-        model, meta, arrays = load_checkpoint(out, args.device)
+        model, meta, arrays = load_checkpoint(out, args.device, args.reference)
         tok = meta["tokenizer_obj"]
         cfg = model.cfg
         start_iter, history = int(meta["iter"]), list(meta.get("history", []))
@@ -232,7 +237,7 @@ def cmd_train(args) -> int:
                             n_head=args.heads, n_embd=args.dim, dropout=args.dropout)
         except ValueError as exc:
             raise cli.UserError(str(exc)) from None
-        model = GPT(cfg, seed=args.seed)
+        model = GPT(cfg, seed=args.seed, reference=args.reference)
         if args.device != "cpu":
             model.to(args.device)
     ids = np.asarray(tok.encode(text), dtype=np.int64)
@@ -245,13 +250,17 @@ def cmd_train(args) -> int:
     print(f"Tokenizer: {_tokenizer_line(tok)}")
     print(f"Model: {cfg.n_layer} layers, {cfg.n_head} heads, {cfg.n_embd} dim "
           f"(context {cfg.block_size} tokens, dropout {cfg.dropout:g})")
-    print(f"Parameters: {_fmt_params(n_params)}\n")
+    print(f"Parameters: {_fmt_params(n_params)}")
+    if args.reference:
+        print("Implementation: textbook tier (attention, layer_norm and gelu in minigrad ops, left to "
+              "autograd: slower than the default)")
+    print()
     size_mb = len(text.encode("utf-8")) / 1e6
     tokens_per_iter = args.batch * cfg.block_size
     print(f"Training on {label} ({size_mb:.1f} MB: {len(train_ids):,} training / {len(val_ids):,} "
           f"validation tokens), {args.iters} iterations of {args.batch} x {cfg.block_size} tokens...")
 
-    workers = 1 if args.device != "cpu" else args.workers or mg.backend.num_threads()
+    workers = 1 if args.device != "cpu" else args.workers or mg.threads.num_threads()
     print(f"Data-parallel: each batch is split between {workers} thread{'s' if workers > 1 else ''}")
     opt = make_optimizer(model, args.lr, args.weight_decay)
     if arrays is not None:
@@ -311,7 +320,7 @@ def cmd_train(args) -> int:
 
 def cmd_generate(args) -> int:
     folder = args.checkpoint or args.out or DEFAULT_OUT
-    model, meta, _ = load_checkpoint(Path(folder))
+    model, meta, _ = load_checkpoint(Path(folder), reference=args.reference)
     tok = meta["tokenizer_obj"]
     try:
         prompt = tok.encode(args.prompt)
@@ -360,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--workers", type=cli.positive_int, default=None,
                     help="threads that share each batch, data-parallel (default: one per core, at most 8)")
     tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    tr.add_argument("--reference", action="store_true",
+                    help="run the textbook (reference) implementation instead of the fast one")
     tr.add_argument("--out", type=Path, default=None, metavar="DIR", help="checkpoint folder (default outputs/gpt/)")
     tr.add_argument("--no-show", action="store_true", help=argparse.SUPPRESS)  # nothing opens a window
     ge = sub.add_parser("generate", help="sample text from a trained checkpoint")
@@ -368,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     ge.add_argument("--temperature", type=cli.positive_float, default=0.8, help="softmax temperature")
     ge.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only from the k best tokens")
     ge.add_argument("--no-cache", action="store_true", help="recompute the whole context every token")
+    ge.add_argument("--reference", action="store_true",
+                    help="run the textbook (reference) implementation instead of the fast one")
     ge.add_argument("--checkpoint", type=Path, default=None, metavar="DIR", help="folder with ckpt.json/.npz")
     ge.add_argument("--out", type=Path, default=None, metavar="DIR", help="same as --checkpoint")
     ge.add_argument("--no-show", action="store_true", help=argparse.SUPPRESS)

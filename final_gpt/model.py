@@ -26,7 +26,15 @@ get no gradient). Heads run in parallel on slices of the width and are concatena
 
 Generation samples one token at a time from softmax(logits / temperature), optionally keeping the
 top-k logits only. A KV cache stores every layer's keys and values, so each new token costs one
-row of work instead of re-running the whole context.
+row of work instead of re-running the whole context; :meth:`GPT.forward` is the one forward pass
+for both, given a :class:`KVCache` or not.
+
+Two tiers. :func:`attention` is the textbook tier: the equations above in minigrad's own ops,
+left to autograd, with LayerNorm and GELU from the textbook :func:`minigrad.layer_norm` and
+:func:`minigrad.gelu`. :func:`causal_attention_fused`, :func:`minigrad.layer_norm_fused` and
+:func:`minigrad.gelu_fused` are the fast tier, with hand-written backward passes; training uses
+them by default. ``GPT(cfg, reference=True)`` (``gpt.py train --reference``) runs the textbook
+tier end to end, and the tests check that both tiers give the same numbers.
 """
 
 from __future__ import annotations
@@ -34,9 +42,10 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-import minigrad as mg
 import numpy as np
-from minigrad import backend
+
+import minigrad as mg
+from minigrad import threads
 from minigrad.tensor import Tensor
 
 
@@ -68,15 +77,58 @@ class GPTConfig:
         return V * C + self.block_size * C + L * per_block + 2 * C
 
 
-# ----------------------------------------------------------------------------- fused attention op
+# ----------------------------------------------------------------------------- attention, textbook tier
+def causal_mask(T: int, xp=np, dtype=np.float32, past: int = 0):
+    """Additive mask (T, past + T) for T new queries after ``past`` cached positions.
+
+    Query t sits at position past + t and may look at keys 0 .. past + t: 0 there, -inf at the
+    future keys. With past = 0 it is the square mask, 0 on and below the diagonal:
+
+    >>> print(causal_mask(3))
+    [[  0. -inf -inf]
+     [  0.   0. -inf]
+     [  0.   0.   0.]]
+    """
+    return xp.triu(xp.full((T, past + T), -np.inf, dtype=dtype), past + 1)
+
+
+def attention(q: Tensor, k: Tensor, v: Tensor, mask=None) -> Tensor:
+    """Scaled dot-product attention, softmax(Q K^T / sqrt(D) + mask) V, in minigrad's ops.
+
+    q (B, H, T, D) queries, k and v (B, H, S, D) keys and values, mask (T, S) added to the scores
+    (0 = may look, -inf = may not; see :func:`causal_mask`) -> (B, H, T, D). Autograd finds the
+    backward pass that :func:`causal_attention_fused` writes by hand.
+    """
+    D = q.shape[-1]
+    scores = q @ k.transpose(-2, -1) / math.sqrt(D)           # (B, H, T, S)
+    if mask is not None:
+        scores = scores + mask                                 # the future gets -inf
+    weights = scores.softmax(axis=-1)                          # each row sums to 1
+    return weights @ v                                         # (B, H, T, D)
+
+
+def split_heads(qkv: Tensor, batch: int, heads: int) -> tuple[Tensor, Tensor, Tensor]:
+    """qkv (B*T, 3C), columns [q | k | v] -> q, k, v, each (B, H, T, D) with D = C / H."""
+    N, C3 = qkv.shape
+    D = C3 // (3 * heads)
+    parts = qkv.reshape(batch, N // batch, 3, heads, D).permute(2, 0, 3, 1, 4)   # (3, B, H, T, D)
+    return parts[0], parts[1], parts[2]
+
+
+def merge_heads(y: Tensor) -> Tensor:
+    """y (B, H, T, D) -> (B*T, H*D): the heads side by side again, one row per token."""
+    B, H, T, D = y.shape
+    return y.permute(0, 2, 1, 3).reshape(B * T, H * D)
+
+
+# ----------------------------------------------------------------------------- attention, fast tier
 _MASKS: dict = {}
 
 
-def causal_mask(T: int, xp=np, dtype=np.float32):
-    """(T, T) additive mask: 0 on and below the diagonal, -inf above (the future)."""
+def _cached_mask(T: int, xp, dtype):
     key = (T, xp.__name__, np.dtype(dtype).name)
     if key not in _MASKS:
-        _MASKS[key] = xp.triu(xp.full((T, T), -np.inf, dtype=dtype), 1)
+        _MASKS[key] = causal_mask(T, xp, dtype)
     return _MASKS[key]
 
 
@@ -86,8 +138,10 @@ def _heads(qkv, heads: int):
     return qkv.reshape(B, T, 3, heads, C3 // (3 * heads)).transpose(2, 0, 3, 1, 4)
 
 
-def causal_attention(qkv: Tensor, batch: int, heads: int) -> Tensor:
+def causal_attention_fused(qkv: Tensor, batch: int, heads: int) -> Tensor:
     """Multi-head causal self-attention as one minigrad op: qkv (B*T, 3C) -> (B*T, C).
+
+    The same numbers as ``merge_heads(attention(*split_heads(qkv), causal_mask(T)))``.
 
     The columns of qkv are [q | k | v], each C wide and split into ``heads`` slices of D = C/H.
     Forward and backward follow the equations in the module docstring, with two choices made
@@ -101,7 +155,7 @@ def causal_attention(qkv: Tensor, batch: int, heads: int) -> Tensor:
       instead of a (T, T) one, the shortcut FlashAttention takes.
 
     Sequences are independent, so blocks of them run on separate threads
-    (``minigrad.backend.parallel_rows``); each block writes into its rows of shared outputs.
+    (``minigrad.threads.parallel_rows``); each block writes into its rows of shared outputs.
     """
     xp = qkv.xp
     N, C3 = qkv.shape
@@ -114,7 +168,7 @@ def causal_attention(qkv: Tensor, batch: int, heads: int) -> Tensor:
     at = xp.empty((B, heads, T, T), dtype=dtype)                # At[s, t] = A[t, s]
     y_heads = xp.empty((B, heads, T, D), dtype=dtype)           # Y = A V per head
     y = xp.empty((B, T, C), dtype=dtype)                        # heads side by side again
-    mask_t = causal_mask(T, xp, dtype).T                        # -inf where key s > query t
+    mask_t = _cached_mask(T, xp, dtype).T                        # -inf where key s > query t
 
     def attend(rows, q_scaled, at, y_heads, y):                 # one block of sequences
         q, k, v = _heads(rows, heads)
@@ -127,7 +181,7 @@ def causal_attention(qkv: Tensor, batch: int, heads: int) -> Tensor:
         xp.matmul(at.swapaxes(-1, -2), v, out=y_heads)          # Y = A V
         y.reshape(y.shape[0], T, heads, D)[...] = y_heads.transpose(0, 2, 1, 3)
 
-    backend.parallel_rows(attend, rows, q_scaled, at, y_heads, y, min_size=1)
+    threads.parallel_rows(attend, rows, q_scaled, at, y_heads, y, min_size=1)
 
     def _bw(g):
         g = g.reshape(B, T, heads, D)
@@ -145,100 +199,77 @@ def causal_attention(qkv: Tensor, batch: int, heads: int) -> Tensor:
             dqkv[:, :, 0] = dq.transpose(0, 2, 1, 3)                     # dQ = dS K / sqrt(D)
             dqkv[:, :, 1] = (ds_t @ q_scaled).transpose(0, 2, 1, 3)      # dK = dS^T Q / sqrt(D)
 
-        backend.parallel_rows(backprop, rows, q_scaled, at, y_heads, g, dqkv, min_size=1)
+        threads.parallel_rows(backprop, rows, q_scaled, at, y_heads, g, dqkv, min_size=1)
         qkv.add_grad(dqkv.reshape(N, C3))
 
     return Tensor.from_op(y.reshape(N, C), (qkv,), _bw, "causal_attention")
 
 
-def gelu_tanh(x: Tensor) -> Tensor:
-    """GPT-2's GELU, 0.5 x (1 + tanh(c (x + 0.044715 x^3))) with c = sqrt(2/pi), as one op.
-
-    With h = 0.5 (1 + t), t the tanh: GELU = x h and, since 1 - t^2 = 4 h (1 - h),
-    d/dx = h + 2 c x h (1 - h) (1 + 3 * 0.044715 x^2).
-    Written as in-place steps on row blocks that run on separate threads (one temporary array
-    instead of one per operation; x*x rather than x**3, as a general power is several times
-    slower than two multiplications).
-    """
-    xp, a = x.xp, x.data
-    c, k = math.sqrt(2 / math.pi), 0.044715
-    h, out = xp.empty_like(a), xp.empty_like(a)
-
-    def forward(a, h, out):
-        xp.multiply(a, a, out=h)
-        h *= c * k
-        h += c
-        h *= a                       # c (x + k x^3)
-        xp.tanh(h, out=h)
-        h *= 0.5
-        h += 0.5                     # h = 0.5 (1 + tanh(...))
-        xp.multiply(a, h, out=out)
-
-    backend.parallel_rows(forward, a, h, out)
-
-    def _bw(g):
-        d = xp.empty_like(a)
-
-        def backward(a, h, g, d):
-            xp.multiply(a, a, out=d)
-            d *= 2 * c * 3 * k
-            d += 2 * c
-            d *= a                   # 2 c x (1 + 3k x^2)
-            d *= h
-            d -= d * h               # ... * h (1 - h)
-            d += h
-            d *= g
-
-        backend.parallel_rows(backward, a, h, g, d)
-        x.add_grad(d)
-
-    return Tensor.from_op(out, (x,), _bw, "gelu_tanh")
-
-
 # ----------------------------------------------------------------------------- modules
 class CausalSelfAttention(mg.Module):
-    def __init__(self, cfg: GPTConfig):
-        self.n_head, self.dropout = cfg.n_head, cfg.dropout
+    """x (B*T, C) -> (B*T, C): H heads of causal attention, then an output projection."""
+
+    def __init__(self, cfg: GPTConfig, reference: bool = False):
+        self.n_head, self.dropout, self.reference = cfg.n_head, cfg.dropout, reference
         self.qkv = mg.Linear(cfg.n_embd, 3 * cfg.n_embd)
         self.proj = mg.Linear(cfg.n_embd, cfg.n_embd)
 
-    def forward(self, x: Tensor, batch: int) -> Tensor:
-        y = causal_attention(self.qkv(x), batch, self.n_head)
+    def forward(self, x: Tensor, batch: int, cache: LayerCache | None = None) -> Tensor:
+        qkv = self.qkv(x)                                             # (B*T, 3C)
+        if self.reference or cache is not None:
+            q, k, v = split_heads(qkv, batch, self.n_head)            # (B, H, T, D) each
+            past = 0
+            if cache is not None:                                     # keys and values seen before
+                past = cache.length
+                k, v = cache.append(k, v)                             # (B, H, past + T, D)
+            mask = causal_mask(q.shape[2], qkv.xp, qkv.dtype, past)
+            y = merge_heads(attention(q, k, v, mask))
+        else:
+            y = causal_attention_fused(qkv, batch, self.n_head)
         return mg.dropout(self.proj(y), self.dropout, self.training)
 
 
 class MLP(mg.Module):
-    def __init__(self, cfg: GPTConfig):
+    """x (B*T, C) -> (B*T, C): widen to 4C, GELU (GPT-2's tanh form), project back."""
+
+    def __init__(self, cfg: GPTConfig, reference: bool = False):
         self.dropout = cfg.dropout
         self.fc = mg.Linear(cfg.n_embd, 4 * cfg.n_embd)
+        self.gelu = mg.GELU("tanh", fused=not reference)
         self.proj = mg.Linear(4 * cfg.n_embd, cfg.n_embd)
 
     def forward(self, x: Tensor) -> Tensor:
-        return mg.dropout(self.proj(gelu_tanh(self.fc(x))), self.dropout, self.training)
+        return mg.dropout(self.proj(self.gelu(self.fc(x))), self.dropout, self.training)
 
 
 class Block(mg.Module):
-    def __init__(self, cfg: GPTConfig):
-        self.ln1 = mg.LayerNorm(cfg.n_embd)
-        self.attn = CausalSelfAttention(cfg)
-        self.ln2 = mg.LayerNorm(cfg.n_embd)
-        self.mlp = MLP(cfg)
+    """One transformer block, pre-LayerNorm: x + attention(LN_1(x)), then + MLP(LN_2(x))."""
 
-    def forward(self, x: Tensor, batch: int) -> Tensor:
-        x = x + self.attn(self.ln1(x), batch)
+    def __init__(self, cfg: GPTConfig, reference: bool = False):
+        self.ln1 = mg.LayerNorm(cfg.n_embd, fused=not reference)
+        self.attn = CausalSelfAttention(cfg, reference)
+        self.ln2 = mg.LayerNorm(cfg.n_embd, fused=not reference)
+        self.mlp = MLP(cfg, reference)
+
+    def forward(self, x: Tensor, batch: int, cache: LayerCache | None = None) -> Tensor:
+        x = x + self.attn(self.ln1(x), batch, cache)
         return x + self.mlp(self.ln2(x))
 
 
 class GPT(mg.Module):
-    """The language model. ``model(ids)`` -> logits (B*T, V); ``model.loss(ids, targets)``."""
+    """The language model. ``model(ids)`` -> logits (B*T, V); ``model.loss(ids, targets)``.
 
-    def __init__(self, cfg: GPTConfig, seed: int = 0):
-        self.cfg = cfg
+    ``reference=True`` builds it from the textbook tier (:func:`attention`, :func:`minigrad.layer_norm`,
+    :func:`minigrad.gelu`); the default uses the fused ops. Same parameters, same numbers.
+    """
+
+    def __init__(self, cfg: GPTConfig, seed: int = 0, reference: bool = False):
+        self.cfg, self.reference = cfg, reference
         mg.manual_seed(seed)
         self.wte = mg.Embedding(cfg.vocab_size, cfg.n_embd)
         self.wpe = mg.Embedding(cfg.block_size, cfg.n_embd)
-        self.h = [Block(cfg) for _ in range(cfg.n_layer)]
-        self.ln_f = mg.LayerNorm(cfg.n_embd)
+        self.h = [Block(cfg, reference) for _ in range(cfg.n_layer)]
+        self.ln_f = mg.LayerNorm(cfg.n_embd, fused=not reference)
         # GPT-2 initialisation: N(0, 0.02) weights, zero biases, and the projections that write
         # into the residual stream scaled by 1/sqrt(2L) so its variance does not grow with depth
         rng = np.random.default_rng(seed)
@@ -249,34 +280,39 @@ class GPT(mg.Module):
                 std = 0.02 / math.sqrt(2 * cfg.n_layer) if name.endswith("proj.weight") else 0.02
                 p.data = rng.normal(0.0, std, p.shape).astype(p.dtype)
 
-    def forward(self, ids) -> Tensor:
-        """ids int (B, T) with T <= block_size -> logits (B*T, V)."""
+    def forward(self, ids, cache: KVCache | None = None) -> Tensor:
+        """ids int (B, T) -> logits (B*T, V), one row per position.
+
+        Without a cache, ids is the whole context (T <= block_size). With one, ids are the next
+        tokens after the ``cache.length`` already seen: they take the positions after those, attend
+        to the cached keys and values as well as their own, and are added to the cache.
+        """
         ids = np.asarray(ids)
         B, T = ids.shape
-        if T > self.cfg.block_size:
-            raise ValueError(f"sequence of {T} tokens is longer than block_size {self.cfg.block_size}")
+        past = 0 if cache is None else cache.length
+        if past + T > self.cfg.block_size:
+            raise ValueError(f"sequence of {past + T} tokens is longer than block_size {self.cfg.block_size}")
         C = self.cfg.n_embd
-        x = (self.wte(ids) + self.wpe.weight[:T]).reshape(B * T, C)     # position rows broadcast over B
+        x = (self.wte(ids) + self.wpe.weight[past:past + T]).reshape(B * T, C)  # position rows broadcast over B
         x = mg.dropout(x, self.cfg.dropout, self.training)
-        for block in self.h:
-            x = block(x, B)
+        for i, block in enumerate(self.h):
+            x = block(x, B, None if cache is None else cache.layers[i])
         return mg.linear(self.ln_f(x), self.wte.weight)
 
     def loss(self, ids, targets) -> Tensor:
         """Mean cross-entropy of next-token prediction; targets int (B, T)."""
         return mg.cross_entropy(self(ids), np.asarray(targets).reshape(-1))
 
-    # -- inference in plain NumPy (no graph), with and without a KV cache
-    def _arrays(self) -> dict[str, np.ndarray]:
-        """The weights as host NumPy arrays (inference runs on the CPU whatever the device)."""
-        return {name: mg.backend.to_numpy(p.data) for name, p in self.named_parameters()}
+    def logits_last(self, ids: np.ndarray, cache: KVCache | None = None) -> np.ndarray:
+        """Logits of the last position of each row, ids (B, T) -> (B, V), in eval mode, no graph.
 
-    def logits_last(self, ids: np.ndarray) -> np.ndarray:
-        """Recompute the whole context: ids (B, T) -> logits of the last position (B, V)."""
+        Without a cache ids is the whole context; with one, the tokens that follow the cache.
+        """
+        ids = np.asarray(ids)
         with mg.no_grad():
             was = self.training
             self.eval()
-            logits = mg.backend.to_numpy(self(ids).data)
+            logits = mg.backend.to_numpy(self(ids, cache).data)
             self.train(was)
         B, T = ids.shape
         return logits.reshape(B, T, -1)[:, -1]
@@ -285,10 +321,10 @@ class GPT(mg.Module):
                  rng: np.random.Generator | None = None, use_cache: bool = True) -> np.ndarray:
         """Continue ids (B, T0) by ``max_new_tokens`` sampled tokens -> (B, T0 + max_new_tokens).
 
-        Without the cache every step re-runs the last ``block_size`` tokens. With it, each step
-        runs one position through the network against the stored keys/values; when the context
-        is full the cache is rebuilt from the last ``block_size // 2`` tokens (positions are
-        learned, so the window must restart at position 0).
+        Both ways call :meth:`forward`. Without the cache every step re-runs the last
+        ``block_size`` tokens. With it, each step runs only the newest token against the stored
+        keys and values; when the context is full the cache is rebuilt from the last
+        ``block_size // 2`` tokens (positions are learned, so the window must restart at 0).
         """
         rng = rng or np.random.default_rng(0)
         ids = np.asarray(ids, dtype=np.int64)
@@ -301,10 +337,10 @@ class GPT(mg.Module):
                 logits = self.logits_last(ids[:, -block:])
             elif cache is None or cache.length >= block:
                 keep = block if cache is None else block // 2
-                cache = KVCache(self)
-                logits = cache.prefill(ids[:, -keep:])
+                cache = KVCache(self.cfg.n_layer)
+                logits = self.logits_last(ids[:, -keep:], cache)        # the prompt fills the cache
             else:
-                logits = cache.step(ids[:, -1])
+                logits = self.logits_last(ids[:, -1:], cache)           # one new token
             nxt = sample(logits, temperature, top_k, rng)
             ids = np.concatenate([ids, nxt[:, None]], axis=1)
         return ids
@@ -322,58 +358,33 @@ def sample(logits: np.ndarray, temperature: float, top_k: int | None, rng: np.ra
     return np.minimum((p.cumsum(axis=-1) < u).sum(axis=-1), p.shape[-1] - 1)
 
 
-def _layer_norm(x, w, b, eps=1e-5):
-    mu = x.mean(axis=-1, keepdims=True)
-    xc = x - mu
-    return xc / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + eps) * w + b
+# ----------------------------------------------------------------------------- KV cache
+class LayerCache:
+    """One layer's keys and values for the positions seen so far, each (B, H, length, D)."""
 
+    def __init__(self):
+        self.keys: Tensor | None = None
+        self.values: Tensor | None = None
 
-def _gelu(x):
-    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    @property
+    def length(self) -> int:
+        return 0 if self.keys is None else self.keys.shape[2]
+
+    def append(self, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
+        """Add the new positions' k, v (B, H, T, D); return all keys and values so far."""
+        if self.keys is not None:
+            k, v = mg.concat([self.keys, k], axis=2), mg.concat([self.values, v], axis=2)
+        self.keys, self.values = k.detach(), v.detach()
+        return k, v
 
 
 class KVCache:
-    """Keys and values of every layer for the tokens seen so far: K, V (L, B, H, T_max, D)."""
+    """Every layer's keys and values, for generation: pass it to :meth:`GPT.forward`."""
 
-    def __init__(self, model: GPT):
-        self.model, self.cfg, self.p = model, model.cfg, model._arrays()
-        self.length = 0
-        self.k = self.v = None
+    def __init__(self, n_layer: int):
+        self.layers = [LayerCache() for _ in range(n_layer)]
 
-    def _run(self, ids: np.ndarray) -> np.ndarray:
-        """Push ids (B, T) at positions length..length+T-1 through the net; logits of the last."""
-        cfg, p = self.cfg, self.p
-        B, T = ids.shape
-        H, C = cfg.n_head, cfg.n_embd
-        D, t0 = C // H, self.length
-        if self.k is None:
-            shape = (cfg.n_layer, B, H, cfg.block_size, D)
-            self.k, self.v = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
-        x = p["wte.weight"][ids] + p["wpe.weight"][t0:t0 + T]                # (B, T, C)
-        for i in range(cfg.n_layer):
-            pre = f"h.{i}."
-            h = _layer_norm(x, p[pre + "ln1.weight"], p[pre + "ln1.bias"])
-            qkv = h @ p[pre + "attn.qkv.weight"].T + p[pre + "attn.qkv.bias"]
-            q, k, v = qkv.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)   # (B, H, T, D)
-            self.k[i, :, :, t0:t0 + T] = k
-            self.v[i, :, :, t0:t0 + T] = v
-            keys, values = self.k[i, :, :, :t0 + T], self.v[i, :, :, :t0 + T]
-            s = q @ keys.swapaxes(-1, -2) / math.sqrt(D)                     # (B, H, T, t0+T)
-            s = s + np.triu(np.full((T, t0 + T), -np.inf, np.float32), t0 + 1)  # query t sees <= t0+t
-            s = np.exp(s - s.max(axis=-1, keepdims=True))
-            y = (s / s.sum(axis=-1, keepdims=True)) @ values
-            y = y.transpose(0, 2, 1, 3).reshape(B, T, C)
-            x = x + y @ p[pre + "attn.proj.weight"].T + p[pre + "attn.proj.bias"]
-            h = _layer_norm(x, p[pre + "ln2.weight"], p[pre + "ln2.bias"])
-            h = _gelu(h @ p[pre + "mlp.fc.weight"].T + p[pre + "mlp.fc.bias"])
-            x = x + h @ p[pre + "mlp.proj.weight"].T + p[pre + "mlp.proj.bias"]
-        self.length += T
-        last = _layer_norm(x[:, -1], p["ln_f.weight"], p["ln_f.bias"])
-        return last @ p["wte.weight"].T
-
-    def prefill(self, ids: np.ndarray) -> np.ndarray:
-        return self._run(np.asarray(ids))
-
-    def step(self, ids: np.ndarray) -> np.ndarray:
-        """One new token per row, ids (B,) -> logits (B, V)."""
-        return self._run(np.asarray(ids).reshape(-1, 1))
+    @property
+    def length(self) -> int:
+        """How many positions are stored (the same in every layer)."""
+        return self.layers[0].length

@@ -61,7 +61,13 @@ def fit_canvas(linear: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, t
 
 
 def rotate_matrix(degrees: float, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
-    """Anti-clockwise rotation (as seen on screen) about the canvas centre; the canvas grows to fit."""
+    """Anti-clockwise rotation (as seen on screen) about the canvas centre; the canvas grows to fit.
+
+    size = (w, h). The linear part is R(-t) T(-w/2, -h/2): move the centre to the origin, then
+    rotate by -t (the image's y axis points down, so -t turns anti-clockwise on screen);
+    :func:`fit_canvas` then shifts the result onto a canvas big enough to hold it. Returns
+    (3x3 matrix, new size). Example: 90 degrees on a 56 x 40 image gives a 40 x 56 canvas.
+    """
     w, h = size
     linear = compose(rotation(-math.radians(degrees)), translation(-w / 2, -h / 2))
     return fit_canvas(linear, size)
@@ -78,7 +84,12 @@ def shear_matrix(kx: float, ky: float, size: tuple[int, int]) -> tuple[np.ndarra
 
 
 def flip_matrix(axis: str, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
-    """Mirror left-right (h: x -> w - x) or top-bottom (v: y -> h - y); same canvas."""
+    """Mirror left-right (h: x -> w - x) or top-bottom (v: y -> h - y); same canvas.
+
+    size = (w, h); returns (3x3 matrix, size). axis "h" gives T(w, 0) S(-1, 1) =
+    [[-1, 0, w], [0, 1, 0], [0, 0, 1]]; any other axis ("v") gives T(0, h) S(1, -1). Example: on
+    a 56 pixel wide image, x = 0.5 (the first pixel's centre) goes to 55.5 (the last one's).
+    """
     w, h = size
     m = compose(translation(w, 0), scaling(-1, 1)) if axis == "h" else compose(translation(0, h), scaling(1, -1))
     return m, size
@@ -87,6 +98,12 @@ def flip_matrix(axis: str, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int
 def homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """3x3 H with H (x, y, 1) ~ (u, v, 1) for 4 point pairs src (4, 2) -> dst (4, 2).
 
+    With h33 = 1 there are 8 unknowns h = (h11, h12, h13, h21, h22, h23, h31, h32); each pair
+    gives two linear equations (multiply u = (h11 x + h12 y + h13) / (h31 x + h32 y + 1) out):
+        h11 x + h12 y + h13 - u h31 x - u h32 y = u
+        h21 x + h22 y + h23 - v h31 x - v h32 y = v
+    so the 4 pairs make an 8x8 system A h = b. Example: dst = src + (5, 7) gives the pure
+    translation [[1, 0, 5], [0, 1, 7], [0, 0, 1]].
     Raises ValueError when the points are degenerate (three on a line).
     """
     rows, rhs = [], []
@@ -131,6 +148,10 @@ def source_coordinates(matrix: np.ndarray, size: tuple[int, int]) -> tuple[np.nd
     Returns (x, y), each (h_out, w_out) float32, in input index units (pixel centres at integers).
     The matrix-vector product is written row by row and broadcast over the grid:
     q_r = a_r0 x + a_r1 y + a_r2 for rows r = 0, 1, 2, then divided by q_2 (1 unless projective).
+    Pixel (i, j) of the output has its centre at p = (j + 0.5, i + 0.5); the result is shifted
+    back by 0.5 so that input pixel centres sit at whole numbers. An output pixel whose q_2 <= 0
+    (behind the horizon of a perspective warp) gets the position (-2, -2), off the image.
+    Example: for the identity matrix, x[i, j] = j and y[i, j] = i.
     """
     a = inverse(np.asarray(matrix, dtype=float))
     a = a / a[2, 2] if abs(a[2, 2]) > 1e-12 else a
@@ -159,6 +180,30 @@ def _cubic_weights(t: np.ndarray, a: float = -0.5) -> list[np.ndarray]:
     return [k(t + 1), k(t), k(1 - t), k(2 - t)]
 
 
+def bilinear_blend(i00: np.ndarray, i01: np.ndarray, i10: np.ndarray, i11: np.ndarray, fx: np.ndarray,
+                   fy: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation from the four neighbours of each position.
+
+    I = (1-fx)(1-fy) I00 + fx(1-fy) I01 + (1-fx) fy I10 + fx fy I11, where I00 is the top-left
+    neighbour, I01 the one to its right, I10 the one below and I11 the diagonal one; fx, fy in
+    [0, 1) are how far the position lies right of and below I00. The same sum as two blends
+    along x (upper and lower row), then one along y. i00..i11: (C, n) float32 (C channels, n
+    positions), fx, fy: (n,) float32; returns (C, n) float32. The four neighbour arrays are
+    fresh copies, so they may be overwritten (this version does so to save memory). Example:
+    neighbours 0, 100 / 50, 250 at fx = fy = 0.5 give (0 + 100 + 50 + 250) / 4 = 100.
+    """
+    i01 -= i00
+    i01 *= fx
+    i00 += i01                             # upper row: I00 + fx (I01 - I00)
+    i11 -= i10
+    i11 *= fx
+    i10 += i11                             # lower row: I10 + fx (I11 - I10)
+    i10 -= i00
+    i10 *= fy
+    i00 += i10                             # then along y: top + fy (bottom - top)
+    return i00
+
+
 def _interpolate(planes: np.ndarray, h: int, w: int, x: np.ndarray, y: np.ndarray, method: str) -> np.ndarray:
     """Interpolate at positions x, y (n,) float32 (on the image) -> (C, n) float32.
 
@@ -179,18 +224,7 @@ def _interpolate(planes: np.ndarray, h: int, w: int, x: np.ndarray, y: np.ndarra
     i00 = y0f.astype(np.intp) * stride + x0f.astype(np.intp)    # top-left neighbour, flat index
     fx, fy = x - x0f, y - y0f
     if method == "bilinear":
-        top, right = at(i00), at(i00 + 1)
-        right -= top
-        right *= fx
-        top += right                           # upper row: I00 + fx (I01 - I00)
-        bottom, right = at(i00 + stride), at(i00 + stride + 1)
-        right -= bottom
-        right *= fx
-        bottom += right                        # lower row: I10 + fx (I11 - I10)
-        bottom -= top
-        bottom *= fy
-        top += bottom                          # then along y: top + fy (bottom - top)
-        return top
+        return bilinear_blend(at(i00), at(i00 + 1), at(i00 + stride), at(i00 + stride + 1), fx, fy)
     # bicubic: 4x4 neighbours at offsets -1..2; clamp those indices into the padded image
     wx, wy = _cubic_weights(fx), _cubic_weights(fy)
     x0, y0 = x0f.astype(np.intp), y0f.astype(np.intp)

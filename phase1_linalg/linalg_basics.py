@@ -40,7 +40,11 @@ def vec_add(u: list[float], v: list[float]) -> list[float]:
 
 
 def dot(u: list[float], v: list[float]) -> float:
-    """Sum of products of two equal-length lists."""
+    """Sum of products of two equal-length lists: u . v = sum_i u_i v_i.
+
+    u, v: length n. Example: dot([1, 2, 3], [4, 5, 6]) = 4 + 10 + 18 = 32.0.
+    Raises ValueError when the lengths differ.
+    """
     if len(u) != len(v):
         raise ValueError(f"lengths differ: {len(u)} vs {len(v)}")
     total = 0.0
@@ -50,7 +54,13 @@ def dot(u: list[float], v: list[float]) -> float:
 
 
 def matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
-    """(n x k) @ (k x m) with three nested loops; the i-k-j order reads rows of b contiguously."""
+    """(n x k) @ (k x m) with three nested loops: (A B)_ij = sum_p A_ip B_pj.
+
+    a: n rows of length k, b: k rows of length m; returns n rows of length m. The i-p-j loop
+    order reads the rows of b one after another. Example:
+    matmul([[1, 2], [3, 4]], [[5, 6], [7, 8]]) = [[19.0, 22.0], [43.0, 50.0]].
+    Raises ValueError when a row of a is not k long.
+    """
     n, k, m = len(a), len(b), len(b[0])
     if any(len(row) != k for row in a):
         raise ValueError("inner dimensions differ")
@@ -70,8 +80,15 @@ def matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
 def eigen_2x2(matrix) -> tuple[np.ndarray, np.ndarray, str]:
     """Eigenvalues and unit eigenvectors of a 2x2 matrix from the characteristic polynomial.
 
+    For A = [[a, b], [c, d]]: lambda = tr/2 +- sqrt(tr^2/4 - det) with tr = a + d and
+    det = ad - bc (cmath.sqrt gives the complex pair when tr^2/4 < det). An eigenvector solves
+    (A - lambda I) v = 0: v = (b, lambda - a) when b != 0, else (lambda - d, c) when c != 0, else
+    (a diagonal matrix) the axes e1, e2; each is scaled to length 1.
+
     Returns (values shape (2,), vectors shape (2, 2) with vectors as columns, kind) where kind
-    is "real distinct", "repeated" or "complex". Complex inputs give complex outputs.
+    is "real distinct", "repeated" (tr^2/4 - det is zero up to rounding) or "complex". Complex
+    eigenvalues give complex values and vectors. Example: [[2, 1], [1, 3]] has tr 5, det 5 and
+    eigenvalues 3.618 and 1.382 ("real distinct"); [[0, -1], [1, 0]] (a quarter turn) has +-i.
     """
     (a, b), (c, d) = np.asarray(matrix, dtype=float)
     trace, det = a + d, a * d - b * c
@@ -104,6 +121,10 @@ def eigen_2x2(matrix) -> tuple[np.ndarray, np.ndarray, str]:
 
 
 def rotation(theta: float) -> np.ndarray:
+    """R(theta) = [[cos t, -sin t], [sin t, cos t]]: turns vectors anti-clockwise by theta radians.
+
+    Returns (2, 2). Example: rotation(pi / 2) @ (1, 0) = (0, 1); det R = 1 and R^T R = I.
+    """
     c, s = math.cos(theta), math.sin(theta)
     return np.array([[c, -s], [s, c]])
 
@@ -113,7 +134,12 @@ def scaling(sx: float, sy: float) -> np.ndarray:
 
 
 def projection(direction) -> np.ndarray:
-    """Orthogonal projection onto the line spanned by ``direction``: P = u u^T, u = d / |d|."""
+    """Orthogonal projection onto the line spanned by ``direction``: P = u u^T, u = d / |d|.
+
+    direction: (2,) (any length, not zero); returns (2, 2). P v = (u . v) u keeps the part of v
+    along the line and drops the rest, so P P = P. Example: projection((1, 1)) = [[0.5, 0.5],
+    [0.5, 0.5]], which sends (1, -1) to (0, 0) and (1, 1) to itself.
+    """
     u = np.asarray(direction, dtype=float)
     u = u / np.linalg.norm(u)
     return np.outer(u, u)

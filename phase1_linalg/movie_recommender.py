@@ -42,7 +42,10 @@ from common import cli, datasets, plotting
 
 def sparse_dot(a: dict[int, float], b: dict[int, float]) -> float:
     """Dot product of two sparse vectors stored as {index: value}: multiply-and-sum over the
-    indices both have (a missing entry is 0, so it adds nothing). Walks the shorter dict."""
+    indices both have (a missing entry is 0, so it adds nothing). Walks the shorter dict.
+
+    Example: sparse_dot({0: 5.0, 3: 1.0}, {3: 4.0, 7: 2.0}) = 1 * 4 = 4.0 (only index 3 is shared).
+    """
     if len(b) < len(a):
         a, b = b, a
     total = 0.0
@@ -56,8 +59,10 @@ def sparse_dot(a: dict[int, float], b: dict[int, float]) -> float:
 def cosine_similarity_matrix(x: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
     """Cosine similarity between the rows of x (n x d) and the rows of y (m x d, default x).
 
-    Returns (n x m): X Y^T divided by the row norms. An all-zero row has similarity 0 with
-    everything (it has no direction).
+    Returns (n x m): X Y^T divided by the row norms, S_ab = x_a . y_b / (|x_a| |y_b|), all
+    pairs in one matrix product. An all-zero row has similarity 0 with everything (it has no
+    direction). Example: rows (1, 0), (3, 3) and (-2, 0) -> S[0] = [1, 0.7071, -1]: length does
+    not matter, only the angle.
     """
     y = x if y is None else y
     nx = np.linalg.norm(x, axis=1)
@@ -93,7 +98,10 @@ class RatingData:
 def centre_rows(r: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Subtract each row's mean over its observed cells; missing cells stay 0.
 
+    r: (n x d) ratings with 0 where missing, m: (n x d) 0/1 mask of the observed cells.
+    mean_u = (sum of the row's ratings) / (number of ratings), centred = (r - mean_u) * m.
     Returns (centred (n x d), row means (n,)); a row with no ratings has mean 0.
+    Example: the row [5, 0, 3] with mask [1, 0, 1] has mean 4 and becomes [1, 0, -1].
     """
     counts = m.sum(axis=1)
     means = np.divide(r.sum(axis=1), counts, out=np.zeros(len(r)), where=counts > 0)
@@ -121,6 +129,8 @@ def taste_scores(item_vectors: np.ndarray, rated: np.ndarray, ratings: np.ndarra
     item_vectors: (n_users x n_items) centred ratings, one movie per column; rated: (k,) item
     indices; ratings: (k,) your 1-5 ratings. p = sum_j (r_j - neutral) v_j / |v_j|.
     Returns (n_items,) cos(p, v_i); all zeros when every rating equals ``neutral``.
+    A movie with no ratings (a zero column) has no direction: its unit vector and its score are 0.
+    Example: rate one movie 5 and it scores cos = 1 with itself; rate it 1 and it scores -1.
     """
     norms = np.linalg.norm(item_vectors, axis=0)
     unit = np.divide(item_vectors, norms, out=np.zeros_like(item_vectors), where=norms > 0)

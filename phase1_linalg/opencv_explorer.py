@@ -2,7 +2,7 @@
 
 Load an image with OpenCV, convert it to grayscale, blur it, find edges with Canny, draw shapes and
 text, and detect faces with a Haar cascade. Next to each OpenCV call sits a NumPy implementation
-of the same idea, and the transcript prints how far apart the two are:
+of the same idea, and the script prints how far apart the two are:
 
     grayscale   Y = 0.299 R + 0.587 G + 0.114 B                      (ITU-R BT.601 weights)
     Gaussian    g(k) = exp(-k^2 / (2 sigma^2)) / sum, k = -r..r;  the 2-D kernel g g^T is separable:
@@ -32,12 +32,21 @@ GRAY_WEIGHTS = np.array([0.299, 0.587, 0.114])   # for R, G, B
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:
-    """(H, W, 3) RGB -> (H, W) float64 luma as the weighted sum of the channels."""
+    """(H, W, 3) RGB -> (H, W) float64 luma as the weighted sum of the channels.
+
+    Y = 0.299 R + 0.587 G + 0.114 B (GRAY_WEIGHTS): for each pixel, the dot product of its
+    (R, G, B) with the weights, i.e. one (H, W, 3) @ (3,) product. Note the channel order: OpenCV
+    loads BGR, so pass bgr[..., ::-1]. Example: pure red (255, 0, 0) -> 76.245, white -> 255.0.
+    """
     return rgb.astype(np.float64) @ GRAY_WEIGHTS
 
 
 def gaussian_kernel(sigma: float, radius: int | None = None) -> np.ndarray:
-    """1-D Gaussian taps (2r + 1,), normalised to sum 1; r defaults to ceil(3 sigma)."""
+    """1-D Gaussian taps (2r + 1,), normalised to sum 1; r defaults to ceil(3 sigma).
+
+    g(k) = exp(-k^2 / (2 sigma^2)) for k = -r..r, then divided by the sum of all taps.
+    Example: sigma 1, radius 1 -> [0.274, 0.452, 0.274].
+    """
     r = int(np.ceil(3 * sigma)) if radius is None else radius
     k = np.arange(-r, r + 1, dtype=np.float64)
     g = np.exp(-k ** 2 / (2 * sigma ** 2))
@@ -48,7 +57,11 @@ def convolve_1d(image: np.ndarray, taps: np.ndarray, axis: int) -> np.ndarray:
     """Correlate a (H, W) float image with 1-D taps along one axis (reflect-101 borders).
 
     out[i] = sum_k taps[k] image[i + k - r]: a weighted sum of shifted copies of the image,
-    one array operation per tap (no loop over pixels).
+    one array operation per tap (no loop over pixels). r = len(taps) // 2 (taps has odd
+    length); axis 1 runs along each row, axis 0 down each column. Past the border the image is
+    mirrored without repeating the edge pixel: ... 2 1 | 0 1 2 ... (np.pad mode="reflect").
+    Returns (H, W) float64. Example: the row [0, 0, 3, 0, 0] with taps [1, 2, 1] along axis 1
+    gives [0, 3, 6, 3, 0].
     """
     r = len(taps) // 2
     pad = [(0, 0), (0, 0)]
@@ -114,7 +127,13 @@ def opencv_steps(bgr: np.ndarray, sigma: float, canny: tuple[float, float]) -> d
 
 
 def detect_faces(gray: np.ndarray, scale_factor: float = 1.1, min_neighbors: int = 5) -> np.ndarray:
-    """Haar-cascade face boxes (k, 4) as x, y, w, h, from the bundled frontal-face cascade."""
+    """Haar-cascade face boxes (k, 4) as x, y, w, h, from the bundled frontal-face cascade.
+
+    gray: (H, W) uint8. Loads cv2.CascadeClassifier from datasets.path("haarcascade-frontalface")
+    (UserError when it cannot be loaded) and runs detectMultiScale with this scale_factor (how
+    much the search window grows per step), min_neighbors (how many overlapping detections a
+    face needs) and minSize (40, 40). Returns an int array of shape (k, 4), (0, 4) when none.
+    """
     cv2 = _cv2()
     cascade = cv2.CascadeClassifier(str(datasets.path("haarcascade-frontalface")))
     if cascade.empty():
@@ -124,7 +143,13 @@ def detect_faces(gray: np.ndarray, scale_factor: float = 1.1, min_neighbors: int
 
 
 def annotate(bgr: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """A copy with OpenCV drawings: a box and label per face, a circle, a line and a caption."""
+    """A copy with OpenCV drawings: a box and label per face, a circle, a line and a caption.
+
+    bgr: (H, W, 3) uint8 (left unchanged); faces: (k, 4) x, y, w, h. Per face k: a green
+    (0, 255, 0) rectangle 2 pixels wide from (x, y) to (x + w, y + h), the label "face k" above
+    it and a red dot at its centre; then a line and the caption "<k> face(s) - Haar cascade"
+    near the bottom, and an ellipse top right. Colours are BGR, as OpenCV expects.
+    """
     cv2 = _cv2()
     out = bgr.copy()
     h, w = out.shape[:2]

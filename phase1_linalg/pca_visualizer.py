@@ -91,7 +91,6 @@ def top_eigenpairs(c: np.ndarray, k: int, rng: np.random.Generator, tol: float =
         for prev in vectors:
             vector = vector - (prev @ vector) * prev
         vector /= np.linalg.norm(vector)
-        value = float(vector @ c @ vector)
         values.append(value)
         vectors.append(vector)
         iters.append(used)

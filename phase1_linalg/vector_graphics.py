@@ -57,7 +57,12 @@ def translation(tx, ty) -> np.ndarray:
 
 
 def rotation(theta) -> np.ndarray:
-    """R(theta) about the origin, counter-clockwise for theta > 0 (radians): (..., 3, 3)."""
+    """R(theta) about the origin, counter-clockwise for theta > 0 (radians): (..., 3, 3).
+
+    R = [[cos t, -sin t, 0], [sin t, cos t, 0], [0, 0, 1]]; theta may be a scalar (one (3, 3)
+    matrix) or an array of shape (n,) (a stack (n, 3, 3), one matrix per angle). Example:
+    rotation(pi / 2) sends (1, 0) to (0, 1) and (0, 1) to (-1, 0).
+    """
     theta = np.asarray(theta, dtype=float)
     c, s = np.cos(theta), np.sin(theta)
     m = _eye(theta.shape)
@@ -83,12 +88,21 @@ def shear(kx, ky=0.0) -> np.ndarray:
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(A B)_ik = sum_j A_ij B_jk, written out with broadcasting. a: (..., n, k), b: (..., k, m)."""
+    """(A B)_ik = sum_j A_ij B_jk, written out with broadcasting. a: (..., n, k), b: (..., k, m).
+
+    Returns (..., n, m); leading dimensions broadcast, so a stack of matrices times one matrix
+    gives a stack. Example: matmul([[1, 2], [3, 4]], [[5, 6], [7, 8]]) = [[19, 22], [43, 50]].
+    """
     return (a[..., :, :, None] * b[..., None, :, :]).sum(axis=-2)
 
 
 def compose(*matrices: np.ndarray) -> np.ndarray:
-    """compose(A, B, C) = A B C: C is applied first, A last."""
+    """compose(A, B, C) = A B C: C is applied first, A last.
+
+    Any number of (..., 3, 3) matrices (at least one), multiplied left to right with
+    :func:`matmul`. Example: compose(translation(5, 0), rotation(pi / 2)) turns (1, 0) into
+    (0, 1) and then moves it to (5, 1); the other order would give (0, 6).
+    """
     result = matrices[0]
     for m in matrices[1:]:
         result = matmul(result, m)
@@ -98,7 +112,9 @@ def compose(*matrices: np.ndarray) -> np.ndarray:
 def inverse(m: np.ndarray) -> np.ndarray:
     """Inverse of (..., 3, 3) matrices from the adjugate: column i of M^-1 is r_{i+1} x r_{i+2} / det.
 
-    (r0, r1, r2 are the rows of M and det = r0 . (r1 x r2).) Raises ValueError if singular.
+    (r0, r1, r2 are the rows of M and det = r0 . (r1 x r2).) Returns the same shape as m.
+    Raises ValueError if singular (|det| < 1e-12). Example: inverse(translation(3, 4)) =
+    translation(-3, -4), and inverse(rotation(t)) = rotation(-t).
     """
     r0, r1, r2 = m[..., 0, :], m[..., 1, :], m[..., 2, :]
     cols = np.stack([np.cross(r1, r2), np.cross(r2, r0), np.cross(r0, r1)], axis=-1)
@@ -112,11 +128,24 @@ def apply(m: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Transform points (..., 2) by m (3, 3) or (..., 3, 3): p' = M (x, y, 1), divided by w'.
 
     The division only matters for projective matrices (perspective); affine ones keep w = 1.
+    Returns (..., 2). Example: apply(translation(10, 0), [[1, 2], [3, 4]]) = [[11, 2], [13, 4]].
     """
     points = np.asarray(points, dtype=float)
     h = np.concatenate([points, np.ones(points.shape[:-1] + (1,))], axis=-1)
     out = (m * h[..., None, :]).sum(axis=-1)
     return out[..., :2] / out[..., 2:3]
+
+
+def circle_hits(points: np.ndarray, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Which points lie inside which circles: hit[b, a] = |points[b] - centres[a]| < radii[a].
+
+    points (B, 2), centres (A, 2), radii (A,) -> (B, A) bool. Every pair at once, by
+    broadcasting: (B, 1, 2) - (1, A, 2) gives the (B, A, 2) difference vectors, whose lengths
+    over the last axis are the (B, A) distances. Example: points [[0, 0], [10, 0]], centres
+    [[0, 1]], radii [2] -> [[True], [False]] (distances 1 and sqrt(101)).
+    """
+    dist = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2)
+    return dist < radii[None, :]
 
 
 def view_matrix(height: float = HEIGHT) -> np.ndarray:
@@ -319,7 +348,12 @@ class Asteroids:
         return 14.0 * np.asarray(size_class, dtype=float) ** 1.3
 
     def heading(self) -> np.ndarray:
-        """Unit vector the nose points along: R(angle) applied to (0, 1)."""
+        """Unit vector (2,) the nose points along: R(angle) applied to (0, 1).
+
+        Uses the 2x2 rotation block of :func:`rotation`: (0, 1) turned by the ship's angle
+        self.ship_angle (radians, anti-clockwise), i.e. (-sin angle, cos angle). Example: angle 0
+        points up, (0, 1); angle pi / 2 points left, (-1, 0).
+        """
         return rotation(self.ship_angle)[:2, :2] @ np.array([0.0, 1.0])
 
     def add_asteroid(self, pos, vel, size_class: int) -> None:
@@ -386,8 +420,7 @@ class Asteroids:
         # bullet-asteroid collisions: all pairwise distances at once, (B, A)
         radius = self.radius(self.ast_class)
         if len(bpos) and len(self.ast_pos):
-            dist = np.linalg.norm(bpos[:, None, :] - self.ast_pos[None, :, :], axis=2)
-            hits = dist < radius[None, :]
+            hits = circle_hits(bpos, self.ast_pos, radius)
             hit_ast = hits.any(axis=0)
             used = hits.any(axis=1)
             bpos, bvel, blife = bpos[~used], bvel[~used], blife[~used]
@@ -406,8 +439,7 @@ class Asteroids:
         self.bullets = bpos, bvel, blife
         # ship-asteroid collision
         if self.invulnerable == 0.0 and len(self.ast_pos):
-            dist = np.linalg.norm(self.ast_pos - self.ship_pos, axis=1)
-            if np.any(dist < self.radius(self.ast_class) + SHIP_RADIUS):
+            if circle_hits(self.ship_pos[None, :], self.ast_pos, self.radius(self.ast_class) + SHIP_RADIUS).any():
                 self.lives -= 1
                 events.append(f"ship destroyed, {self.lives} lives left")
                 self.ship_pos, self.ship_vel, self.ship_angle = self.size / 2, np.zeros(2), 0.0

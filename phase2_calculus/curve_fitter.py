@@ -111,6 +111,12 @@ class Exponential(Model):
         return a * np.exp(b * np.asarray(t, dtype=float) / self.t_max)
 
     def jacobian(self, theta, t):
+        """dm(t_i)/dtheta for m = a exp(b s), s = t / t_max: shape (n, 2), one row per time.
+
+            dm/da = exp(b s),    dm/db = a s exp(b s)        (chain rule through the exponent)
+
+        theta = (a, b); t has shape (n,). Example: with a = 2, b = 0 every row is (1, 2 s).
+        """
         a, b = theta
         s = np.asarray(t, dtype=float) / self.t_max
         e = np.exp(b * s)
@@ -144,6 +150,13 @@ class Sinusoid(Model):
         return c + amp * np.sin(self.w * np.asarray(t, dtype=float) - phi)
 
     def jacobian(self, theta, t):
+        """dm(t_i)/dtheta for m = c + A sin(w t - phi): shape (n, 3), columns for c, A and phi.
+
+            dm/dc = 1,    dm/dA = sin(w t - phi),    dm/dphi = -A cos(w t - phi)
+
+        theta = (c, A, phi); t has shape (n,); the angular frequency w is ``self.w`` (one cycle a
+        year). Example: at a time where w t - phi = 0 the row is (1, 0, -A).
+        """
         _, amp, phi = theta
         arg = self.w * np.asarray(t, dtype=float) - phi
         return np.column_stack([np.ones_like(arg), np.sin(arg), -amp * np.cos(arg)])
@@ -163,11 +176,22 @@ class Sinusoid(Model):
 
 # ----------------------------------------------------------------------------- gradient descent
 def mse(model: Model, theta: np.ndarray, t: np.ndarray, y: np.ndarray) -> float:
+    """The mean squared error L = (1/n) sum_i (m(t_i; theta) - y_i)^2, a float.
+
+    t and y have shape (n,); ``model.predict(theta, t)`` gives the n model values. Example:
+    predictions (1, 2, 3) against readings (1, 2, 5) give (0 + 0 + 4) / 3 = 1.333...
+    """
     return float(np.mean((model.predict(theta, t) - y) ** 2))
 
 
 def mse_gradient(model: Model, theta: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Chain rule: dL/dtheta = (2/n) J^T (m - y), shape (p,)."""
+    """Gradient of the MSE by the chain rule: dL/dtheta = (2/n) J^T (m - y), shape (p,).
+
+    m = model.predict(theta, t) is (n,), J = model.jacobian(theta, t) is (n, p) with
+    J[i, j] = dm(t_i)/dtheta_j, and r = m - y is the residual. Each parameter's slope sums the
+    residuals weighted by how much that parameter moves each prediction. Example: a constant model
+    m = c (J a column of ones) gives dL/dc = 2 (c - mean(y)).
+    """
     residual = model.predict(theta, t) - y
     return 2.0 / len(y) * model.jacobian(theta, t).T @ residual
 
@@ -184,7 +208,13 @@ class Fit:
 def fit_gd(model: Model, t: np.ndarray, y: np.ndarray, max_iter: int = 5000, rtol: float = 1e-12) -> Fit:
     """Gradient descent on the MSE with a backtracking (Armijo) step size.
 
-    Stops when one step improves the loss by less than ``rtol`` relative, or after ``max_iter``.
+    Start from theta = model.init(t, y) and lr = 1, with ``history`` holding the loss at the start.
+    Each step: g = mse_gradient(...); stop if g . g == 0. Double lr, then halve it until the
+    candidate theta - lr g has a finite loss at most L - lr (g . g) / 2 (if lr falls below 1e-20,
+    give up and return the current fit). Take the step, append its loss to ``history`` and stop
+    when the loss fell by at most rtol * max(L, 1e-300), or after ``max_iter`` steps. Returns
+    Fit(model, theta, final loss, history, iterations = len(history) - 1). Armijo's rule
+    guarantees the loss never goes up.
     """
     theta = model.init(t, y)
     loss = mse(model, theta, t, y)
@@ -220,7 +250,11 @@ def closed_form_polynomial(model: Polynomial, t: np.ndarray, y: np.ndarray) -> n
 def overfitting_curve(t: np.ndarray, y: np.ndarray, degrees, train_size: int, seed: int):
     """Train/validation MSE per degree on a random ``train_size`` sample (closed-form fits).
 
-    Returns (degrees (k,), train_mse (k,), val_mse (k,), train_idx).
+    With rng = np.random.default_rng(seed), the training days are
+    np.sort(rng.choice(n, size=train_size, replace=False)) and the validation days all the others.
+    For each degree d: fit Polynomial(t.max(), d) on the training days only (closed_form_polynomial)
+    and measure its MSE on both sets. Returns (degrees (k,), train_mse (k,), val_mse (k,),
+    train_idx (train_size,)). Training MSE can only fall as d grows; validation MSE shows overfitting.
     """
     rng = np.random.default_rng(seed)
     train = np.sort(rng.choice(len(t), size=train_size, replace=False))

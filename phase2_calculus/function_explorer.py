@@ -51,8 +51,14 @@ def _step(x: np.ndarray, h: float | None, default: float) -> np.ndarray:
 def derivative(f, x, h: float | None = None, method: str = "central"):
     """Numerical f'(x) for scalar or array x (same shape out).
 
-    ``method`` is "central" (error O(h^2)) or "forward" (error O(h)); ``h`` defaults to the
-    step that balances truncation and round-off error for that method.
+        central   f'(x) ~ (f(x + s) - f(x - s)) / (2 s)      error O(s^2)
+        forward   f'(x) ~ (f(x + s) - f(x)) / s              error O(s)
+
+    ``method`` picks the formula ("central" or "forward"; anything else is a ValueError). The
+    step is relative, s = h * max(1, |x|) (see ``_step``), and ``h`` defaults to the step that
+    balances truncation against round-off for that method: H_CENTRAL ~ 6e-6, H_FORWARD ~ 1.5e-8.
+    ``f`` takes and returns arrays. Example: for f(x) = x^2 at x = 3, both give 6.0 to within
+    1e-7 (central is exact for a parabola, apart from round-off).
     """
     x = np.asarray(x, dtype=float)
     if method == "central":
@@ -65,7 +71,13 @@ def derivative(f, x, h: float | None = None, method: str = "central"):
 
 
 def second_derivative(f, x, h: float | None = None):
-    """Numerical f''(x) by the symmetric second difference."""
+    """Numerical f''(x) by the symmetric second difference (scalar or array x, same shape out):
+
+        f''(x) ~ (f(x + s) - 2 f(x) + f(x - s)) / s^2,     s = h * max(1, |x|)
+
+    ``h`` defaults to H_SECOND ~ 1.2e-4: dividing by s^2 magnifies round-off, so the step is
+    larger than for f'. Example: for f(x) = x^3 at x = 1, about 6.0 (the exact f'' = 6 x).
+    """
     x = np.asarray(x, dtype=float)
     step = _step(x, h, H_SECOND)
     return (f(x + step) - 2 * f(x) + f(x - step)) / step ** 2
@@ -92,7 +104,12 @@ def derivative_errors(f, x0: float, hs: np.ndarray, exact: float | None = None) 
 
 
 def tangent_line(f, a: float) -> tuple[float, float]:
-    """(slope, intercept) of the tangent y = slope * x + intercept at x = a."""
+    """(slope, intercept) of the tangent y = slope * x + intercept at x = a, as floats.
+
+    The tangent touches the curve at (a, f(a)) with slope f'(a) (use ``derivative``):
+    y = f(a) + f'(a) (x - a), so intercept = f(a) - f'(a) a. Example: f(x) = x^3 - 3x + 1 at
+    a = 2 has f(2) = 3 and f'(2) = 9, so the tangent is y = 9 x - 15.
+    """
     slope = float(derivative(f, a))
     return slope, float(f(a)) - slope * a
 
@@ -107,7 +124,13 @@ class CriticalPoint:
 
 
 def bisect(g, lo: float, hi: float, tol: float = 1e-12, max_iter: int = 200) -> float:
-    """A root of g in [lo, hi] where g(lo) and g(hi) have opposite signs (bisection)."""
+    """A root of g in [lo, hi] where g(lo) and g(hi) have opposite signs (bisection).
+
+    Halve the interval, keeping the half whose ends still have opposite signs: compare the sign of
+    g(mid) with the sign of g(lo). Return mid as soon as g(mid) == 0 or the interval is shorter
+    than tol * max(1, |mid|); after ``max_iter`` halvings return the midpoint. g takes and
+    returns a float. Example: g(t) = t^2 - 2 on [0, 2] gives 1.41421356237... (sqrt 2).
+    """
     g_lo = float(g(lo))
     for _ in range(max_iter):
         mid = 0.5 * (lo + hi)
@@ -150,7 +173,10 @@ def roll_downhill(f, x0: float, lr: float, steps: int, bounds: tuple[float, floa
                   tol: float = 1e-6) -> np.ndarray:
     """Gradient descent x <- x - lr f'(x) from x0; returns the visited points, shape (k,).
 
-    Stops when |f'| < tol, when the point leaves ``bounds`` or becomes non-finite.
+    The path starts with x0. Before each of at most ``steps`` steps, stop if f'(x) (from
+    ``derivative``) is not finite or |f'(x)| < tol; take the step, and stop without keeping the
+    new point when it is not finite or outside ``bounds = (low, high)``. Example: f(x) = x^2 + 3x + 2
+    from x0 = 2 with lr = 0.1: f'(2) = 7, so the path goes 2, 1.3, 0.74, ... towards -1.5.
     """
     path = [float(x0)]
     x = float(x0)
@@ -318,7 +344,7 @@ def rolling_frames(f, text: str, xmin: float, xmax: float, path: np.ndarray, max
 
 # ----------------------------------------------------------------------------- CLI
 def _fmt_x(x: float) -> str:
-    """Critical points print as the transcript shows them: x = -1, x = 1.2346."""
+    """Critical points print in the project's example form: x = -1, x = 1.2346."""
     return f"{round(x, 6):.6g}"
 
 

@@ -81,7 +81,14 @@ def custom_objective(text: str) -> Objective:
 
 
 def numerical_gradient(f: Callable, p: np.ndarray) -> np.ndarray:
-    """Central-difference partial derivatives of f(x, y) at p, shape (2,)."""
+    """Central-difference partial derivatives of f(x, y) at p = (x, y): the gradient, shape (2,).
+
+        df/dx ~ (f(x + h, y) - f(x - h, y)) / 2h,    df/dy ~ (f(x, y + h) - f(x, y - h)) / 2h
+
+    Each partial derivative holds the other coordinate fixed: it is the ordinary derivative of the
+    one-variable function t -> f(t, y) at x (and t -> f(x, t) at y), so ``derivative`` from the
+    function explorer does the work. Example: f = x^2 + 4 y^2 at (1, 1) gives (2, 8).
+    """
     x, y = float(p[0]), float(p[1])
     return np.array([float(derivative(lambda t: f(t, y), x)), float(derivative(lambda t: f(x, t), y))])
 
@@ -106,6 +113,10 @@ class GD(Optimizer):
     name = "gd"
 
     def step(self, p, g):
+        """The next point p - lr g (p and g are shape (2,) arrays; returns a new array).
+
+        Also counts the step in ``self.t``. Example: lr = 0.1, p = (1, 1), g = (2, 8) gives (0.8, 0.2).
+        """
         self.t += 1
         return p - self.lr * g
 
@@ -121,6 +132,14 @@ class Momentum(Optimizer):
         self.mu, self.nesterov, self.b = mu, nesterov, None
 
     def step(self, p, g):
+        """The next point with momentum (p, g shape (2,); returns a new array). torch.optim.SGD's rule:
+
+            b <- mu b + g          (the first step sets b = g: there is no velocity yet)
+            p <- p - lr b          or, Nesterov (``self.nesterov``), p <- p - lr (g + mu b)
+
+        The velocity b lives in ``self.b`` (None before the first step); count steps in ``self.t``.
+        Example: lr = 0.1, mu = 0.9 and the same g = (1, 0) twice: b = (1, 0), then (1.9, 0).
+        """
         self.t += 1
         self.b = g.copy() if self.b is None else self.mu * self.b + g
         direction = g + self.mu * self.b if self.nesterov else self.b
@@ -146,6 +165,15 @@ class RMSProp(Optimizer):
         self.alpha, self.eps, self.v = alpha, eps, None
 
     def step(self, p, g):
+        """The next point, each coordinate's step divided by the RMS of its recent gradients:
+
+            v <- alpha v + (1 - alpha) g^2          (elementwise; v starts at zeros, shape (2,))
+            p <- p - lr g / (sqrt(v) + eps)
+
+        p and g have shape (2,); returns a new array. Keep v in ``self.v`` (None before the first
+        step) and count steps in ``self.t``. Example: alpha = 0.99, first step with g = (1, -4):
+        v = (0.01, 0.16), so each coordinate moves by about lr * 10 against its gradient's sign.
+        """
         self.t += 1
         if self.v is None:
             self.v = np.zeros_like(g)
@@ -164,6 +192,17 @@ class Adam(Optimizer):
         self.m = self.v = None
 
     def step(self, p, g):
+        """The next Adam point (p, g shape (2,); returns a new array), as torch.optim.Adam computes it:
+
+            t <- t + 1
+            m <- b1 m + (1 - b1) g                  (first moment; m, v start at zeros)
+            v <- b2 v + (1 - b2) g^2                (second moment, elementwise)
+            p <- p - (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+
+        The bias corrections 1 - b^t undo the pull towards the zero start. The state lives in
+        ``self.t``, ``self.m`` and ``self.v`` (None before the first step). Example: on the first
+        step every coordinate with g != 0 moves by almost exactly lr, against the sign of g.
+        """
         self.t += 1
         if self.m is None:
             self.m, self.v = np.zeros_like(g), np.zeros_like(g)
@@ -202,8 +241,16 @@ def minimize(objective: Objective, optimizer: Optimizer, start, max_iter: int = 
              gradient: str = "analytic") -> Result:
     """Run ``optimizer`` from ``start`` until |grad| < tol, max_iter steps, or divergence.
 
-    ``gradient`` is "analytic" (the objective's formula; falls back to numerical when it has none)
-    or "numerical" (central differences).
+    The loop, with p the current point (shape (2,)) and g its gradient:
+        at each point: g = gradient at p, record |g|;
+        if g or f(p) is not finite, or max |p| > 1e8: diverged, stop;
+        if |g| < tol: converged, stop;   if max_iter steps were taken: stop;
+        otherwise p = optimizer.step(p, g) and record p and f(p).
+    ``gradient`` is "analytic" (``objective.grad``; falls back to numerical when it has none) or
+    "numerical" (``numerical_gradient`` of ``objective.f``). Returns a Result: ``path`` (k+1, 2)
+    with the start first, ``values`` (k+1,) f along it, ``grad_norms`` (k+1,) |g| at each point,
+    and the two flags ``converged`` and ``diverged``.
+    Example: f = x^2, GD with lr = 0.1 from (3, 0): x goes 3, 2.4, 1.92, ... (times 0.8 a step).
     """
     use_analytic = gradient == "analytic" and objective.grad is not None
     grad_of = objective.grad if use_analytic else (lambda q: numerical_gradient(objective.f, q))

@@ -96,7 +96,13 @@ class ABResult:
 
 
 def validate_counts(visitors: int, conversions: int, name: str) -> None:
-    """Raise ValueError with a clear message for impossible counts."""
+    """Raise ValueError with a clear message for impossible counts; return None when they are fine.
+
+    A group needs at least 1 visitor, and its conversions must lie between 0 and the number of
+    visitors. The messages name the group: "control needs at least 1 visitor, got 0",
+    "treatment conversions cannot be negative, got -3", "control has more conversions (11) than
+    visitors (10)". A group with 0 conversions is allowed: it is a real (if bad) result.
+    """
     if visitors < 1:
         raise ValueError(f"{name} needs at least 1 visitor, got {visitors}")
     if conversions < 0:
@@ -106,13 +112,56 @@ def validate_counts(visitors: int, conversions: int, name: str) -> None:
 
 
 def z_test(n_a: int, k_a: int, n_b: int, k_b: int) -> tuple[float, float]:
-    """Pooled two-proportion z statistic (B minus A) and two-sided p-value."""
+    """Pooled two-proportion z statistic (B minus A) and two-sided p-value.
+
+        p    = (k_A + k_B) / (n_A + n_B)                      (one shared rate: H0 says they are equal)
+        SE_0 = sqrt(p (1 - p) (1/n_A + 1/n_B))
+        z    = (k_B / n_B - k_A / n_A) / SE_0,   p-value = 2 (1 - Phi(|z|)) = erfc(|z| / sqrt 2)
+
+    Example: A 50 of 1000 (5%), B 65 of 1000 (6.5%): p = 0.0575, SE_0 = 0.01041, z = 1.44,
+    p-value = 0.150. z > 0 means B converts more. Raises ValueError ("no variation") when
+    SE_0 = 0, that is when both groups convert at 0% or both at 100%.
+    """
     p = (k_a + k_b) / (n_a + n_b)
     se0 = math.sqrt(p * (1 - p) * (1 / n_a + 1 / n_b))
     if se0 == 0:
         raise ValueError("both groups have the same 0% or 100% rate: there is no variation to test")
     z = (k_b / n_b - k_a / n_a) / se0
     return z, math.erfc(abs(z) / math.sqrt(2.0))  # = 2 (1 - Phi(|z|))
+
+
+def difference_interval(n_a: int, k_a: int, n_b: int, k_b: int, z_crit: float) -> tuple[float, float]:
+    """Confidence interval for the difference of the rates p_B - p_A (Wald, unpooled).
+
+        (p_B - p_A) +- z_crit sqrt(p_A (1 - p_A) / n_A + p_B (1 - p_B) / n_B),   p_g = k_g / n_g
+
+    No H0 is assumed here, so each group keeps its own rate in the standard error. z_crit is
+    z_{1 - alpha/2} (1.96 for a 95% interval). Example: A 50 of 1000, B 65 of 1000, z_crit = 1.96:
+    0.015 +- 1.96 * 0.010406 = (-0.0054, 0.0354), which includes 0.
+    """
+    p_a, p_b = k_a / n_a, k_b / n_b
+    se = math.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
+    diff = p_b - p_a
+    return diff - z_crit * se, diff + z_crit * se
+
+
+def lift_interval(n_a: int, k_a: int, n_b: int, k_b: int, z_crit: float) -> tuple[float, float]:
+    """Confidence interval for the relative lift p_B / p_A - 1, from the log of the ratio (delta method).
+
+        log(p_B / p_A) +- z_crit sqrt((1 - p_A) / k_A + (1 - p_B) / k_B),  then exp(.) - 1 at both ends
+
+    The log of a ratio of rates is close to normal, the ratio itself is not (it is skewed), so
+    the interval is built on the log scale and mapped back: it is not symmetric about the lift.
+    When a group has no conversions the ratio or its log is undefined: return (nan, nan).
+    Example: A 50 of 1000, B 65 of 1000, z_crit = 1.96: log 1.3 = 0.2624, SE = 0.1827, so
+    (exp(0.2624 - 0.3581) - 1, exp(0.2624 + 0.3581) - 1) = (-0.091, 0.860).
+    """
+    if k_a > 0 and k_b > 0:
+        p_a, p_b = k_a / n_a, k_b / n_b
+        log_ratio = math.log(p_b / p_a)
+        se_log = math.sqrt((1 - p_a) / k_a + (1 - p_b) / k_b)
+        return math.exp(log_ratio - z_crit * se_log) - 1, math.exp(log_ratio + z_crit * se_log) - 1
+    return math.nan, math.nan
 
 
 def cohens_h(p_a: float, p_b: float) -> float:
@@ -141,18 +190,13 @@ def analyse(n_a: int, k_a: int, n_b: int, k_b: int, alpha: float = 0.05, target_
     p_a, p_b = k_a / n_a, k_b / n_b
     z, p_value = z_test(n_a, k_a, n_b, k_b)
     crit = normal_ppf(1 - alpha / 2)
-    se = math.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
     diff = p_b - p_a
-    if k_a > 0 and k_b > 0:
-        log_ratio = math.log(p_b / p_a)
-        se_log = math.sqrt((1 - p_a) / k_a + (1 - p_b) / k_b)
-        ci_lift = (math.exp(log_ratio - crit * se_log) - 1, math.exp(log_ratio + crit * se_log) - 1)
-    else:
-        ci_lift = (math.nan, math.nan)
+    ci_diff = difference_interval(n_a, k_a, n_b, k_b, crit)
+    ci_lift = lift_interval(n_a, k_a, n_b, k_b, crit)
     lift = diff / p_a if p_a > 0 else math.inf
     h = cohens_h(p_a, p_b)
     return ABResult(n_a, k_a, n_b, k_b, alpha, p_a, p_b, diff, lift, z, p_value,
-                    (diff - crit * se, diff + crit * se), ci_lift, h,
+                    ci_diff, ci_lift, h,
                     power_two_proportions(h, n_a, n_b, alpha), sample_size_per_group(h, alpha, target_power),
                     target_power)
 
@@ -242,15 +286,28 @@ def simulate_null(n_a: int, n_b: int, rate: float, experiments: int, looks: int,
     k_a = np.cumsum(rng.binomial(batch_a, rate, size=(experiments, looks)), axis=1)
     k_b = np.cumsum(rng.binomial(batch_b, rate, size=(experiments, looks)), axis=1)
     m_a, m_b = np.cumsum(batch_a), np.cumsum(batch_b)
-    pooled = (k_a + k_b) / (m_a + m_b)
-    se0 = np.sqrt(pooled * (1 - pooled) * (1 / m_a + 1 / m_b))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se0 > 0, (k_b / m_b - k_a / m_a) / np.where(se0 > 0, se0, 1), 0.0)
+    z = z_statistics(m_a, k_a, m_b, k_b)
     p = np.asarray(_erfc_vec(np.abs(z) / math.sqrt(2.0)), dtype=float)
     final = p[:, -1]
     return {"p_values": final, "fpr_once": float(np.mean(final < alpha)),
             "fpr_peeking": float(np.mean(np.any(p < alpha, axis=1))), "looks": looks,
             "ks_uniform": float(ks_distance_uniform(final))}
+
+
+def z_statistics(n_a, k_a, n_b, k_b) -> np.ndarray:
+    """The pooled z statistic of :func:`z_test` for many tests at once (arrays that broadcast).
+
+    Same formula, element by element: p = (k_A + k_B) / (n_A + n_B),
+    SE_0 = sqrt(p (1 - p) (1/n_A + 1/n_B)), z = (k_B / n_B - k_A / n_A) / SE_0. In the simulation
+    k_A and k_B have shape (experiments, looks) (conversions so far at each look) and n_A, n_B
+    shape (looks,) (visitors so far), so z has shape (experiments, looks). Where SE_0 = 0 (no
+    conversions yet, or all of them) there is no evidence either way: z = 0 there, not nan.
+    Example: n_A = n_B = [1000], k_A = [[50], [0]], k_B = [[65], [0]] -> [[1.4408], [0.0]].
+    """
+    pooled = (k_a + k_b) / (n_a + n_b)
+    se0 = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(se0 > 0, (k_b / n_b - k_a / n_a) / np.where(se0 > 0, se0, 1), 0.0)
 
 
 def ks_distance_uniform(u: np.ndarray) -> float:

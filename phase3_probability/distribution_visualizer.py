@@ -55,12 +55,28 @@ def sample_uniform(a: float, b: float, n: int, rng: np.random.Generator) -> np.n
 
 
 def sample_exponential(lam: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Inverse CDF: solve U = 1 - exp(-lam x) for x."""
+    """n draws from Exponential(lam) (mean 1 / lam) by the inverse CDF: shape (n,).
+
+    F(x) = 1 - exp(-lam x); setting U = F(X) for U ~ Uniform(0, 1) and solving for X gives
+    X = -ln(1 - U) / lam, which has exactly this distribution. Example: lam = 2 and U = 0.5 give
+    X = ln 2 / 2 = 0.3466, the median. Use rng.random(n) for the uniforms (values in [0, 1), so
+    1 - U is never 0); log1p(-U) is ln(1 - U), computed accurately when U is tiny.
+    """
     return -np.log1p(-rng.random(n)) / lam
 
 
 def sample_normal(mu: float, sigma: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Box-Muller: two independent uniforms give two independent standard normals."""
+    """n draws from Normal(mu, sigma^2) by the Box-Muller transform: shape (n,).
+
+    Two independent uniforms U1 in (0, 1] and U2 in [0, 1) give two independent standard normals:
+
+        R = sqrt(-2 ln U1),  T = 2 pi U2,   Z1 = R cos T,  Z2 = R sin T
+
+    (R is the distance from the origin of a point of the 2-D standard normal, T its angle). So
+    ceil(n / 2) pairs of uniforms are enough; keep the first n of the 2 ceil(n / 2) normals and
+    return mu + sigma Z: shifting moves the bell, scaling by sigma widens it. Example: U1 = e^-2,
+    U2 = 0 give R = 2, T = 0, so Z1 = 2 and Z2 = 0.
+    """
     m = (n + 1) // 2
     u1 = 1.0 - rng.random(m)            # in (0, 1], so log is finite
     u2 = rng.random(m)
@@ -80,7 +96,16 @@ def sample_binomial(trials: int, p: float, n: int, rng: np.random.Generator) -> 
 
 
 def sample_poisson(lam: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Knuth's product-of-uniforms method for lam <= 30, inverse CDF above."""
+    """n draws from Poisson(lam) (mean lam), as int64 of shape (n,).
+
+    Knuth's method for lam <= 30: multiply uniforms U1 U2 ... until the product drops to
+    e^-lam or below; X = (how many uniforms it took) - 1. (Taking -ln of each uniform makes them
+    exponential waiting times with rate 1, and X counts the arrivals before time lam.) Example with
+    lam = 1 (e^-1 = 0.368): uniforms 0.9, 0.8, 0.4 give products 0.9, 0.72, 0.288 <= 0.368, so X = 2.
+    All n draws run together: each round multiplies one more uniform into the products still above
+    the limit. For lam > 30, where that needs about lam rounds, use the inverse CDF on a table
+    of P(X <= k) up to lam + 12 sqrt(lam) + 20 instead.
+    """
     if lam > 30:
         top = int(lam + 12 * math.sqrt(lam) + 20)
         return sample_from_table(np.cumsum(poisson_pmf(np.arange(top + 1), lam)), n, rng)
@@ -125,6 +150,13 @@ def sample_beta(a: float, b: float, n: int, rng: np.random.Generator) -> np.ndar
 
 
 def normal_pdf(x, mu=0.0, sigma=1.0):
+    """The normal density f(x) = exp(-(x - mu)^2 / (2 sigma^2)) / (sigma sqrt(2 pi)), elementwise.
+
+    x is a number or an array of any shape; the result has the same shape. The 1 / (sigma
+    sqrt(2 pi)) in front makes the area under the curve 1: a wider bell is also a lower one.
+    Example: normal_pdf(0) = 1 / sqrt(2 pi) = 0.3989, normal_pdf(1) = 0.2420 and
+    normal_pdf(3, 3, 0.5) = 0.7979 (the peak of N(3, 0.5^2) is twice as high).
+    """
     z = (np.asarray(x, dtype=float) - mu) / sigma
     return np.exp(-0.5 * z * z) / (sigma * math.sqrt(2 * math.pi))
 
@@ -135,6 +167,14 @@ def normal_cdf(x, mu=0.0, sigma=1.0):
 
 
 def binomial_pmf(k, trials, p):
+    """P(X = k) for X ~ Binomial(trials, p): C(trials, k) p^k (1 - p)^(trials - k), elementwise in k.
+
+    k is a number or an array of whole numbers 0..trials; the result has its shape. For large
+    trials the three factors overflow or underflow on their own, so add logarithms instead, with
+    log C(n, k) = lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1), and take exp at the end.
+    p = 0 or p = 1 put all the mass on k = 0 or k = trials (log 0 would be -inf there).
+    Example: trials = 4, p = 0.5: k = 0..4 -> [1, 4, 6, 4, 1] / 16.
+    """
     k = np.asarray(k, dtype=float)
     if p in (0.0, 1.0):
         return (k == (trials if p == 1.0 else 0)).astype(float)
@@ -383,7 +423,14 @@ def sample_moments(x: np.ndarray) -> tuple[float, float, float]:
 
 
 def clt_averages(base: Distribution, n: int, reps: int, rng: np.random.Generator) -> np.ndarray:
-    """reps averages of n i.i.d. draws from ``base``: shape (reps,)."""
+    """reps averages of n i.i.d. draws from ``base``: shape (reps,).
+
+    Draw reps * n values with base.sample(reps * n, rng), lay them out as a (reps, n) table (one
+    row per experiment) and average each row. By the central limit theorem the averages are close
+    to Normal(mu, sigma^2 / n) for large n, whatever the base distribution: their spread shrinks
+    like sigma / sqrt(n). Example: base exponential(1) (mu = sigma = 1), n = 100: the averages
+    have mean ~1 and standard deviation ~0.1.
+    """
     return base.sample(reps * n, rng).reshape(reps, n).mean(axis=1)
 
 

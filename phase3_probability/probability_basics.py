@@ -29,7 +29,12 @@ from common import cli, plotting
 
 
 def mean(values) -> float:
-    """Arithmetic mean with an explicit loop."""
+    """Arithmetic mean (1/n) sum x_i with an explicit loop (no sum(), len() or NumPy).
+
+    values is any iterable of numbers (a list, a generator); go through it once, adding up the
+    values and counting them. Raises ValueError for no values (0 / 0 has no answer).
+    Example: [2, 4, 9] -> 15 / 3 = 5.0.
+    """
     total, count = 0.0, 0
     for x in values:
         total += x
@@ -40,7 +45,14 @@ def mean(values) -> float:
 
 
 def variance(values, ddof: int = 0) -> float:
-    """sum (x - mean)^2 / (n - ddof): ddof = 0 population, 1 sample (unbiased)."""
+    """sum (x_i - mean)^2 / (n - ddof): ddof = 0 population, 1 sample (unbiased).
+
+    First the mean, then a second pass adding up the squared deviations from it. Dividing by
+    n - 1 instead of n corrects for measuring the deviations from the sample's own mean, which
+    sits closer to the data than the true mean does. Raises ValueError when n - ddof <= 0.
+    Example: [2, 4, 9], mean 5: deviations -3, -1, 4, squares 9 + 1 + 16 = 26, so the
+    population variance is 26 / 3 = 8.667 and the sample variance 26 / 2 = 13.0.
+    """
     m = mean(values)
     total, count = 0.0, 0
     for x in values:
@@ -52,7 +64,13 @@ def variance(values, ddof: int = 0) -> float:
 
 
 def square_root(v: float, tolerance: float = 1e-15) -> float:
-    """Newton's iteration for r^2 = v: r <- (r + v / r) / 2 (converges quadratically)."""
+    """sqrt(v) by Newton's iteration for r^2 = v: r <- (r + v / r) / 2 (converges quadratically).
+
+    If r is too big, v / r is too small, and their average is closer to the root; each step about
+    doubles the number of correct digits. Start at r = v (or 1 when v < 1, where v would be below
+    the root) and stop when a step changes r by at most tolerance * r. sqrt(0) = 0; raises
+    ValueError for v < 0. Example for v = 2: 2 -> 1.5 -> 1.41667 -> 1.4142157 -> 1.41421356.
+    """
     if v < 0:
         raise ValueError("square root of a negative number")
     if v == 0:
@@ -106,8 +124,36 @@ def simulate(trials: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 
 def running_frequency(indicator: np.ndarray) -> np.ndarray:
-    """Empirical probability after 1, 2, ..., n trials."""
+    """Empirical probability after 1, 2, ..., n trials: shape (n,) of 0/1 (or bool) -> (n,) floats.
+
+    Entry i is (number of successes among the first i + 1 trials) / (i + 1): a running count
+    divided by a running trial number. By the law of large numbers it approaches the exact
+    probability, with an error of about sqrt(p (1 - p) / n). Example: [1, 0, 1, 1] ->
+    [1/1, 1/2, 2/3, 3/4] = [1.0, 0.5, 0.667, 0.75].
+    """
     return np.cumsum(indicator) / np.arange(1, indicator.size + 1)
+
+
+def uniform_bounds(mu: float, sd: float) -> tuple[float, float]:
+    """The uniform distribution with mean mu and standard deviation sd: its ends (a, b).
+
+    Uniform(a, b) has mean (a + b) / 2 and variance (b - a)^2 / 12, so a half-width h = (b - a) / 2
+    gives sd = h / sqrt(3): h = sqrt(3) sd and (a, b) = (mu - sqrt(3) sd, mu + sqrt(3) sd).
+    Example: mu = 0, sd = 1 -> (-1.732, 1.732); mu = 50, sd = 10 -> (32.68, 67.32).
+    """
+    half = float(np.sqrt(3)) * sd
+    return mu - half, mu + half
+
+
+def fraction_within(x: np.ndarray, mu: float, sd: float, ks=(1, 2, 3)) -> list[float]:
+    """For each k in ks, the fraction of the samples x (shape (n,)) with |x - mu| <= k sd.
+
+    This is how a histogram says "how much lies close to the mean": about 68% / 95% / 99.7%
+    within 1 / 2 / 3 sd for a normal, but 57.7% / 100% / 100% for a uniform with the same mean
+    and sd (its ends are only sqrt(3) = 1.73 sd away). Example: x = [-2.5, -0.5, 0.2, 1.5],
+    mu = 0, sd = 1, ks = (1, 2, 3) -> [0.5, 0.75, 1.0].
+    """
+    return [float(np.mean(np.abs(x - mu) <= k * sd)) for k in ks]
 
 
 def checkpoints(trials: int) -> list[int]:
@@ -151,17 +197,17 @@ def plot_two_dice(sums: np.ndarray):
 def plot_normal_vs_uniform(normal: np.ndarray, uniform: np.ndarray, mu: float, sd: float):
     fig, (left, right) = plotting.figure(1, 2, figsize=(13, 4.8))
     x = np.linspace(mu - 4 * sd, mu + 4 * sd, 600)
-    half = np.sqrt(3) * sd
+    a, b = uniform_bounds(mu, sd)
     pdf_n = np.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
-    pdf_u = np.where(np.abs(x - mu) <= half, 1 / (2 * half), 0.0)
+    pdf_u = np.where((x >= a) & (x <= b), 1 / (b - a), 0.0)
     for data, pdf, colour, name in ((uniform, pdf_u, "tab:orange", "uniform"), (normal, pdf_n, "tab:blue", "normal")):
         left.hist(data, bins=80, range=(x[0], x[-1]), density=True, color=colour, alpha=0.35, label=f"{name} samples")
         left.plot(x, pdf, color=colour, lw=2, label=f"{name} density")
     left.set(title=f"Same mean ({mu:g}) and std ({sd:g}), different shapes", xlabel="x", ylabel="density")
     left.legend(fontsize=8)
     ks = np.array([1, 2, 3])
-    within_n = [np.mean(np.abs(normal - mu) <= k * sd) for k in ks]
-    within_u = [np.mean(np.abs(uniform - mu) <= k * sd) for k in ks]
+    within_n = fraction_within(normal, mu, sd, ks)
+    within_u = fraction_within(uniform, mu, sd, ks)
     right.bar(ks - 0.2, within_n, width=0.4, color="tab:blue", label="normal")
     right.bar(ks + 0.2, within_u, width=0.4, color="tab:orange", label="uniform")
     for k, a, b in zip(ks, within_n, within_u):
@@ -219,10 +265,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\n=== Normal vs uniform (same mean 0 and std 1) ===")
     normal = rng.normal(0.0, 1.0, args.samples)
-    uniform = rng.uniform(-np.sqrt(3), np.sqrt(3), args.samples)
+    uniform = rng.uniform(*uniform_bounds(0.0, 1.0), args.samples)
     for name, x in (("normal", normal), ("uniform", uniform)):
         vals = x.tolist()
-        inside = [float(np.mean(np.abs(x) <= k)) for k in (1, 2, 3)]
+        inside = fraction_within(x, 0.0, 1.0)
         print(f"{name:8s} mean {mean(vals):+.3f}  std {std(vals):.3f}  min {x.min():+.2f}  max {x.max():+.2f}  "
               f"within 1/2/3 sd: {inside[0]:.1%} / {inside[1]:.1%} / {inside[2]:.1%}")
     print("The uniform spreads its mass evenly over [-1.73, 1.73] and nothing lies beyond; the normal piles it\n"

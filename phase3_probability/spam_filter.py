@@ -48,6 +48,37 @@ def tokenize(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
+def word_log_likelihoods(counts: Counter, vocabulary: set[str], alpha: float) -> dict[str, float]:
+    """log P(w | c) for every word w of the vocabulary, from one class's word counts (Laplace smoothing).
+
+        P(w | c) = (count(w, c) + alpha) / (sum_v count(v, c) + alpha |V|)
+
+    counts maps word -> how often it occurs in the class's messages (a word that is not in it
+    counts 0); vocabulary holds every word seen in any class (|V| of them); alpha > 0 is added
+    to every count, so a word never seen in this class still gets a small probability instead
+    of 0. Example with alpha = 1, counts {free: 2, money: 1} and vocabulary {free, money, lunch}:
+    the denominator is 3 + 1 * 3 = 6, so P(free) = 3/6, P(money) = 2/6 and P(lunch) = 1/6, and
+    the three add up to 1. The result holds the logarithms: {free: log 0.5, ...}.
+    """
+    denominator = math.log(sum(counts.values()) + alpha * len(vocabulary))
+    return {w: math.log(counts.get(w, 0) + alpha) - denominator for w in vocabulary}
+
+
+def normalise_log_scores(scores: dict[str, float]) -> dict[str, float]:
+    """Probabilities that add up to 1 from unnormalised log posteriors (the log-sum-exp trick).
+
+        P(c | words) = exp(s_c) / sum_k exp(s_k) = exp(s_c - m) / sum_k exp(s_k - m),  m = max_k s_k
+
+    Subtracting the largest score first changes nothing in exact arithmetic but keeps exp() in
+    range: scores of -1500 and -1510 would both give exp(...) = 0.0, and 0 / 0. Example:
+    {spam: -1500.0, ham: -1510.0} -> {spam: 1 / (1 + e^-10) = 0.9999546, ham: 0.0000454}.
+    """
+    top = max(scores.values())
+    weights = {c: math.exp(v - top) for c, v in scores.items()}
+    total = sum(weights.values())
+    return {c: w / total for c, w in weights.items()}
+
+
 @dataclass
 class NaiveBayes:
     """Word counts per class and the smoothed log probabilities derived from them."""
@@ -73,8 +104,7 @@ class NaiveBayes:
         self.log_prior = {c: math.log(n / total_docs) for c, n in self.class_docs.items()}
         self.log_likelihood = {}
         for c, counts in self.word_counts.items():
-            denominator = math.log(sum(counts.values()) + self.alpha * len(vocab))
-            self.log_likelihood[c] = {w: math.log(counts.get(w, 0) + self.alpha) - denominator for w in vocab}
+            self.log_likelihood[c] = word_log_likelihoods(counts, vocab, self.alpha)
         return self
 
     def probability(self, word: str, c: str) -> float:
@@ -85,7 +115,15 @@ class NaiveBayes:
         return self.alpha / (sum(counts.values()) + self.alpha * len(self.log_likelihood[c]))
 
     def scores(self, tokens: list[str]) -> dict[str, float]:
-        """Unnormalised log posteriors log P(c) + sum log P(w|c) over known tokens."""
+        """Unnormalised log posteriors, one per class: score(c) = log P(c) + sum_i log P(w_i | c).
+
+        Bayes' theorem with the naive assumption: P(c | words) is proportional to
+        P(c) prod_i P(w_i | c); in logs the product becomes a sum, which does not underflow.
+        self.log_prior[c] is log P(c) and self.log_likelihood[c][w] is log P(w | c). A token
+        that is not in the vocabulary is skipped (it says nothing about either class), and a
+        token that appears twice counts twice. Example: with log P(spam) = -0.9 and
+        log P(free | spam) = -1.2, the tokens ['free', 'free', 'zebra'] score -0.9 - 2.4 = -3.3.
+        """
         out = {}
         for c in self.classes:
             table = self.log_likelihood[c]
@@ -102,13 +140,12 @@ class NaiveBayes:
 
     def posterior(self, text: str) -> dict[str, float]:
         """P(c | text) for each class, normalised with the log-sum-exp trick."""
-        s = self.scores(tokenize(text))
-        top = max(s.values())
-        weights = {c: math.exp(v - top) for c, v in s.items()}
-        total = sum(weights.values())
-        return {c: w / total for c, w in weights.items()}
+        return normalise_log_scores(self.scores(tokenize(text)))
 
     def predict(self, text: str) -> str:
+        """The most probable class of a message: argmax_c score(c) (the same class as the largest
+        posterior, since normalising divides every class by the same number). Ties go to the
+        class that comes first in sorted order."""
         s = self.scores(tokenize(text))
         return max(self.classes, key=lambda c: s[c])
 

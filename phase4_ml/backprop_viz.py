@@ -92,7 +92,14 @@ class Trainer:
         self.acts = [a.copy() for a in self.model._acts]
 
     def step(self, n: int = 1) -> float:
-        """``n`` full-batch training steps; afterwards acts/grads describe the current weights."""
+        """``n`` full-batch training steps; afterwards acts/grads describe the current weights.
+
+        One step: forward and backward on the whole data set (``self.model.loss_and_grad(x, y)``
+        fills ``self.model.grads``), one optimiser update (``self.optimizer.step(params, grads)``),
+        then :meth:`refresh` so that the activations and gradients shown belong to the new
+        weights. Each step adds 1 to ``self.steps`` and appends the new loss to ``self.losses``.
+        Returns the loss after the last step.
+        """
         for _ in range(n):
             self.model.loss_and_grad(self.x, self.y)
             self.optimizer.step(self.model.params, self.model.grads)
@@ -114,6 +121,9 @@ class Trainer:
         self.build(self.sizes, activation)
 
     def add_layer(self) -> None:
+        """One more hidden layer, just before the output, as wide as the last hidden layer (4 if
+        there is none): [2, 4, 3, 1] -> [2, 4, 3, 3, 1], [2, 1] -> [2, 4, 1]. The network is rebuilt
+        (:meth:`build`, same activation): fresh weights, no history."""
         sizes = self.sizes
         self.build(sizes[:-1] + [sizes[-2] if len(sizes) > 2 else 4] + sizes[-1:], self.activation)
 
@@ -131,14 +141,27 @@ class Trainer:
 
     # -- what the window shows
     def gradient_norms(self) -> np.ndarray:
-        """||dL/dW_l||_F for every weight layer l = 1..L (shape (L,))."""
+        """||dL/dW_l||_F for every weight layer l = 1..L (shape (L,)), layer 1 nearest the input.
+
+        ``self.model.dW`` holds the gradient of the loss for each weight matrix, in the order of
+        the layers (dW[0] is (2, hidden 1)); the Frobenius norm is the square root of the sum of
+        the squared entries. Example: a gradient [[3, 0], [0, 4]] has norm 5.
+        """
         return np.array([np.linalg.norm(g) for g in self.model.dW])
 
     def accuracy(self) -> float:
         return float(np.mean((self.acts[-1][:, 0] >= 0.5) == self.y))
 
     def node_info(self, layer: int, unit: int) -> dict:
-        """Activation and gradient of one node (layer 0 = inputs) and its layer's statistics."""
+        """Activation and gradient of one node (layer 0 = inputs) and its layer's statistics.
+
+        Always: "layer", "unit", and "act_mean", "act_std" of the node's activation over the data
+        set (``self.acts[layer][:, unit]``, acts[0] being the inputs). For layer >= 1 also "grad":
+        dL/db of the node (the sum over the batch of dL/dz, ``self.model.db[layer - 1][unit]``),
+        "w_mean_abs": mean |W| of the weights into its layer, "grad_norm": ||dL/dW|| of those
+        weights, and "layer_act_mean": the mean activation of the whole layer. Weight layer l - 1
+        feeds node layer l: the lists of weights start at the first hidden layer.
+        """
         a = self.acts[layer][:, unit]
         info = {"layer": layer, "unit": unit, "act_mean": float(a.mean()), "act_std": float(a.std())}
         if layer > 0:
@@ -160,6 +183,12 @@ def describe_node(info: dict, activation: str) -> str:
 
 
 def format_gradient_norms(norms: np.ndarray) -> str:
+    """The gradient norms per layer as text, with the ratio first / last and a verdict.
+
+    One line per layer ("  layer 1: 2.345e-03"), then "  first / last = 1.00e-04  (vanishing
+    gradients)": the ratio of the first layer's norm to the last one's (inf when the last is 0) is
+    below 1e-2 for vanishing gradients, else the flow is called healthy.
+    """
     lines = ["Gradient norm per layer ||dL/dW||:"]
     lines += [f"  layer {i + 1}: {g:.3e}" for i, g in enumerate(norms)]
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("inf")

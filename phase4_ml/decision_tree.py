@@ -9,6 +9,7 @@ Public API (imported by the capstone's random forest / gradient boosting; names 
     tree.predict(X) / tree.predict_proba(X)      # X: (n, d) float, y: (n,) int class indices
     reg = DecisionTreeRegressor(max_depth=10).fit(X, y)   # y: (n,) float, MSE criterion
     reg.predict(X)                                         # (n,) float
+    DecisionTreeClassifier(reference=True)                 # textbook split search (same tree, slower)
     tree.feature_importances_, tree.depth, tree.n_nodes, tree.apply(X)   # leaf index per row
     alphas = tree.cost_complexity_path(); small = tree.pruned(alpha)    # cost-complexity pruning
 
@@ -18,9 +19,13 @@ Impurity of a node with class proportions p_k:
     MSE        = mean((y - mean(y))^2)                (regression)
 A split sends rows with x_j <= t left. Its gain is
     gain = I(parent) - (n_L / n) I(left) - (n_R / n) I(right)
-and the tree greedily takes the (j, t) with the largest gain. To find it, each feature is sorted
-once per node and the class counts (or sums of y and y^2) of every possible left child are read
-off a cumulative sum: all n-1 candidate thresholds are scored in one array expression.
+and the tree greedily takes the (j, t) with the largest gain. The split search comes in two tiers:
+  - textbook, best_split_textbook: for every feature, for every midpoint t between two consecutive
+    distinct values, split the rows, compute the children's impurities, keep the best. Read it first.
+  - fast, _Tree.best_split_fast (the default): each feature is sorted once at the root, and the
+    class counts (or sums of y and y^2) of every possible left child are read off a cumulative
+    sum, so all n-1 thresholds of all features are scored in one array expression.
+Both give the same split (a test checks it node by node); ``--reference`` runs the textbook one.
 Ties: when several splits have the same gain (up to rounding: relative 1e-12), the default
 ``tie_break="first"`` takes the lowest feature index, then the lowest threshold, so a tree is
 reproducible without a seed. scikit-learn instead visits the features in a random order per node
@@ -66,14 +71,160 @@ class Split:
     right: np.ndarray
 
 
+# ----------------------------------------------------------------------------- textbook tier
+# The split search as the textbook states it: try every feature, every threshold, score each
+# split by the impurity of its two children. Slow (it re-reads the node's rows for every
+# threshold), but every step is visible. The fast tier, _Tree.best_split_fast, finds the same split.
+
+
+def gini_of(y: np.ndarray) -> float:
+    """Gini impurity of a set of class labels y: (n,) int. [0, 0, 1, 1] -> 1 - (0.5² + 0.5²) = 0.5.
+
+    Gini = 1 - sum_k p_k², p_k the share of the labels equal to k: the chance that two labels
+    drawn at random (with replacement) differ. 0 for a pure set; [0, 1, 2] -> 1 - 3/9 = 0.667.
+    """
+    p = np.bincount(y) / len(y)                          # (K,) class proportions
+    return float(gini_impurity(p))
+
+
+def entropy_of(y: np.ndarray) -> float:
+    """Entropy in bits of a set of class labels y: (n,) int. [0, 0, 1, 1] -> 1.0.
+
+    H = - sum_k p_k log2 p_k over the classes present (a class with p_k = 0 adds nothing, since
+    p log p -> 0). 0 for a pure set; [0, 0, 0, 1] -> -(0.75 log2 0.75 + 0.25 log2 0.25) = 0.811.
+    """
+    p = np.bincount(y) / len(y)                          # (K,) class proportions
+    return float(entropy_impurity(p))
+
+
+def mse_of(y: np.ndarray) -> float:
+    """Variance of a set of regression targets y: (n,) float, i.e. the MSE of predicting their mean."""
+    return float(np.mean((y - y.mean()) ** 2))
+
+
+IMPURITY_OF = {"gini": gini_of, "entropy": entropy_of, "mse": mse_of}
+
+
+def impurity_of(criterion: str):
+    """The textbook impurity function of a criterion: "gini", "entropy" or "mse" -> gini_of, ...
+
+    Looked up by name each time it is called (unlike the :data:`IMPURITY_OF` table, which holds
+    the functions as they were when the module was loaded), so the tree uses your version of
+    gini_of when you write one in learner mode.
+    """
+    return {"gini": gini_of, "entropy": entropy_of, "mse": mse_of}[criterion]
+
+
+def best_split_textbook(X: np.ndarray, y: np.ndarray, impurity, min_samples_leaf: int = 1,
+                        features=None, tie_break: str = "first", rng=None) -> Split | None:
+    """The best split of one node, found by trying every feature and every threshold.
+
+    X: (n, d) the node's rows, y: (n,) their targets (class labels or floats), ``impurity`` one
+    of :data:`IMPURITY_OF` (a function of a target array). For each feature j in ``features``
+    (default: all, in increasing order) and each pair of consecutive distinct values a < b of
+    X[:, j], the candidate threshold is the midpoint t = (a + b) / 2, and the split sends the
+    rows with x_j <= t left. Its weighted child impurity is
+
+        child(j, t) = (n_L / n) I(y_left) + (n_R / n) I(y_right)
+
+    and its gain is I(y) - child(j, t). Splits that leave fewer than ``min_samples_leaf`` rows on
+    either side are skipped. The best split has the smallest child impurity. Several splits count
+    as equally good (a tie) when their child impurity is within 1e-12 * I(y) of the best, since a
+    difference that small is rounding error. Ties go to the lowest feature index
+    (``tie_break="first"``) or to a feature drawn with ``rng`` from the tied ones
+    (``tie_break="random"``), then to the lowest threshold of that feature. Returns None when no
+    threshold is allowed; ``Split.left`` / ``Split.right`` are row indices into X.
+
+    Worked example, Gini, one feature::
+
+        x = [1, 2, 3, 4],  y = [0, 0, 1, 1]         I(y) = 1 - (0.5² + 0.5²) = 0.5
+        t = 1.5: left y = [0]        right y = [0, 1, 1]   child = 1/4 * 0 + 3/4 * 0.444 = 0.333
+        t = 2.5: left y = [0, 0]     right y = [1, 1]      child = 0
+        t = 3.5: left y = [0, 0, 1]  right y = [1]         child = 3/4 * 0.444 + 1/4 * 0 = 0.333
+        best: x <= 2.5, gain = 0.5 - 0 = 0.5
+
+    >>> best_split_textbook(np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([0, 0, 1, 1]), gini_of).threshold
+    2.5
+    """
+    n, d = X.shape
+    parent = impurity(y)
+    features = range(d) if features is None else features
+    candidates = []                                      # (child impurity, feature, threshold)
+    for j in features:
+        values = np.unique(X[:, j])                      # sorted distinct values of feature j
+        for a, b in zip(values[:-1], values[1:]):
+            t = 0.5 * (a + b)
+            if t >= b:                                   # a and b so close that the midpoint rounds up to b
+                t = a
+            left = X[:, j] <= t                          # (n,) bool
+            n_left = int(left.sum())
+            n_right = n - n_left
+            if n_left < min_samples_leaf or n_right < min_samples_leaf:
+                continue
+            child = (n_left * impurity(y[left]) + n_right * impurity(y[~left])) / n
+            candidates.append((child, int(j), float(t)))
+    if not candidates:
+        return None
+
+    best = min(child for child, _, _ in candidates)
+    tied = [c for c in candidates if c[0] <= best + 1e-12 * parent]    # in (feature, threshold) order
+    if tie_break == "random":
+        tied_features = sorted({j for _, j, _ in tied})
+        pick = tied_features[rng.integers(len(tied_features))] if len(tied_features) > 1 else tied_features[0]
+        tied = [c for c in tied if c[1] == pick]
+    child, j, t = tied[0]                                # lowest feature, then lowest threshold
+    left = X[:, j] <= t
+    return Split(j, t, max(parent - child, 0.0), np.flatnonzero(left), np.flatnonzero(~left))
+
+
+def feature_importances(features: np.ndarray, n_samples: np.ndarray, gains: np.ndarray,
+                        n_features: int) -> np.ndarray:
+    """How much each feature's splits lowered the impurity, as shares that sum to 1.
+
+    features, n_samples, gains: (m,) for the m split nodes of a tree: the feature each node splits
+    on, the number of training rows that reach it and its gain (impurity decrease per row).
+    importance_j = sum over the splits on j of n_node * gain, divided by the total over all
+    features -> (n_features,). A tree without splits gives all zeros.
+
+    Example: a root on feature 0 (10 rows, gain 0.3) and one split on feature 1 (4 rows, gain
+    0.25), with 3 features: raw totals [3, 1, 0] -> [0.75, 0.25, 0].
+    """
+    imp = np.zeros(n_features)
+    np.add.at(imp, features, n_samples * gains)          # repeated features add up
+    total = imp.sum()
+    return imp / total if total > 0 else imp
+
+
+def weakest_link_alpha(node_risk: np.ndarray, subtree_risk: np.ndarray, n_leaves: np.ndarray) -> np.ndarray:
+    """For each internal node t, the alpha at which pruning its subtree to a leaf starts to pay.
+
+        g(t) = (R(t) - R(T_t)) / (|leaves(T_t)| - 1)
+
+    Cost-complexity pruning scores a tree by R(T) + alpha |leaves(T)|, where R is the weighted
+    impurity n_t / N * impurity(t) summed over the leaves. Collapsing t into one leaf changes the
+    score by (R(t) + alpha) - (R(T_t) + alpha |leaves(T_t)|), which is <= 0 once alpha >= g(t).
+    node_risk: (m,) R(t) of each node as a leaf, subtree_risk: (m,) R(T_t) of the leaves below
+    it, n_leaves: (m,) their number (>= 2) -> (m,). The node with the smallest g is the weakest link.
+
+    Example: R(t) = 0.3 and a subtree of 3 leaves with R(T_t) = 0.1: g = (0.3 - 0.1) / 2 = 0.1.
+    """
+    return (node_risk - subtree_risk) / (n_leaves - 1)
+
+
 # ----------------------------------------------------------------------------- the tree
 class _Tree:
-    """Shared machinery: growing, flat node arrays, vectorised prediction, pruning."""
+    """Shared machinery: growing, flat node arrays, vectorised prediction, pruning.
+
+    ``reference=True`` grows the tree with the textbook split search (:func:`best_split_textbook`)
+    instead of the fast one (:meth:`best_split_fast`); the two grow the same tree.
+    """
 
     is_classifier = False
+    criterion = "mse"
 
     def __init__(self, max_depth: int | None = None, min_samples_split: int = 2, min_samples_leaf: int = 1,
-                 max_features: int | None = None, seed: int | None = None, tie_break: str = "first"):
+                 max_features: int | None = None, seed: int | None = None, tie_break: str = "first",
+                 reference: bool = False):
         if max_depth is not None and max_depth < 0:
             raise ValueError("max_depth must be >= 0")
         if min_samples_split < 2 or min_samples_leaf < 1:
@@ -81,6 +232,7 @@ class _Tree:
         if tie_break not in ("first", "random"):
             raise ValueError("tie_break must be 'first' or 'random'")
         self.tie_break = tie_break
+        self.reference = reference
         self.max_depth = max_depth
         self.min_samples_split = min_samples_split
         self.min_samples_leaf = min_samples_leaf
@@ -107,6 +259,10 @@ class _Tree:
             raise ValueError("X contains NaN or infinite values")
         self.n_features_ = X.shape[1]
         T = self._targets(np.asarray(y))
+        if self.reference:                                   # plain targets for the textbook split search
+            self._y = np.asarray(y).astype(np.int64) if self.is_classifier else np.asarray(y, dtype=float)
+        else:
+            self._y = None
         self._rng = np.random.default_rng(self.seed)
         self._nodes: dict[str, list] = {k: [] for k in
                                         ("feature", "threshold", "left", "right", "value", "n", "impurity", "gain")}
@@ -123,7 +279,7 @@ class _Tree:
         self.n_node_samples = np.array(nodes["n"], dtype=np.int64)
         self.impurity = np.array(nodes["impurity"], dtype=float)
         self.gain = np.array(nodes["gain"], dtype=float)
-        del self._nodes, self._rng
+        del self._nodes, self._rng, self._y
         return self
 
     def _new_node(self, value, n, impurity) -> int:
@@ -159,9 +315,32 @@ class _Tree:
         nodes["right"][node] = self._grow(X, T, S_right, depth + 1)
         return node
 
+    def _candidate_features(self, d: int) -> np.ndarray:
+        """The features a node may split on: all d, or ``max_features`` of them drawn at random (sorted)."""
+        if self.max_features is not None and self.max_features < d:
+            return np.sort(self._rng.choice(d, size=self.max_features, replace=False))
+        return np.arange(d)
+
     def best_split(self, X: np.ndarray, T: np.ndarray, S: np.ndarray, parent_impurity: float) -> Split | None:
+        """The best split of the node whose rows are S (see :meth:`best_split_fast`), or None.
+
+        With ``reference=True`` the textbook search :func:`best_split_textbook` runs on the node's
+        rows instead; it returns the same split.
+        """
+        if not self.reference:
+            return self.best_split_fast(X, T, S, parent_impurity)
+        features = self._candidate_features(S.shape[0])
+        rows = S[0]                                          # the node's row ids (in any order)
+        split = best_split_textbook(X[rows], self._y[rows], impurity_of(self.criterion), self.min_samples_leaf,
+                                    features, self.tie_break, self._rng)
+        if split is not None:                                # row indices into X[rows] -> into X
+            split.left, split.right = rows[split.left], rows[split.right]
+        return split
+
+    def best_split_fast(self, X: np.ndarray, T: np.ndarray, S: np.ndarray, parent_impurity: float) -> Split | None:
         """The (feature, threshold) with the largest gain over all candidate thresholds, or None.
 
+        The fast tier of :func:`best_split_textbook`, same result.
         S: (d, n) row ids of the node, row j sorted by feature j. Every boundary between two
         distinct consecutive values of every feature is scored at once from cumulative
         statistics; boundaries must leave >= min_samples_leaf rows on each side. The threshold is
@@ -172,9 +351,7 @@ class _Tree:
         """
         d, n = S.shape
         leaf = self.min_samples_leaf
-        features = np.arange(d)
-        if self.max_features is not None and self.max_features < d:
-            features = np.sort(self._rng.choice(d, size=self.max_features, replace=False))
+        features = self._candidate_features(d)
         Sf = S[features]                                     # (f, n)
         xs = X[Sf, features[:, None]]                        # (f, n) sorted values
         n_left = np.arange(1, n)
@@ -243,10 +420,8 @@ class _Tree:
         """(d,) total n_node * gain of the splits on each feature, normalised to sum 1."""
         ids, _ = self._reachable()
         inner = ids[self.feature[ids] >= 0]
-        imp = np.zeros(self.n_features_)
-        np.add.at(imp, self.feature[inner], self.n_node_samples[inner] * self.gain[inner])
-        total = imp.sum()
-        return imp / total if total > 0 else imp
+        return feature_importances(self.feature[inner], self.n_node_samples[inner], self.gain[inner],
+                                   self.n_features_)
 
     # -- cost-complexity pruning
     def cost_complexity_path(self) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +453,7 @@ class _Tree:
             impurities.append(risk[0])
             if len(inner) == 0:
                 break
-            g = (R[inner] - risk[inner]) / (leaves[inner] - 1)
+            g = weakest_link_alpha(R[inner], risk[inner], leaves[inner])
             alpha = max(float(g.min()), alpha)
             weakest = inner[g <= g.min() + 1e-14]
             collapse[weakest] = alpha
@@ -554,6 +729,8 @@ def main(argv=None) -> int:
     parser.add_argument("--min-samples-leaf", type=cli.positive_int, default=1)
     parser.add_argument("--test-size", type=cli.positive_float, default=0.2, help="held-out fraction (default 0.2)")
     parser.add_argument("--show-depth", type=cli.positive_int, default=2, help="levels of splits to print")
+    parser.add_argument("--reference", action="store_true",
+                        help="run the textbook (reference) implementation instead of the fast one")
     args = parser.parse_args(argv)
     if args.min_samples_split < 2:
         raise cli.UserError("--min-samples-split must be at least 2")
@@ -572,8 +749,8 @@ def main(argv=None) -> int:
     X_tr, X_te, y_tr, y_te = table.X[train], table.X[test], table.y[train], table.y[test]
 
     params = dict(max_depth=args.max_depth, min_samples_split=args.min_samples_split,
-                  min_samples_leaf=args.min_samples_leaf, seed=args.seed)
-    print("\nBuilding tree...")
+                  min_samples_leaf=args.min_samples_leaf, seed=args.seed, reference=args.reference)
+    print("\nBuilding tree" + (" (textbook split search)..." if args.reference else "..."))
     tree = (DecisionTreeClassifier(criterion=args.criterion, **params) if classify
             else DecisionTreeRegressor(**params)).fit(X_tr, y_tr)
     for line in describe_splits(tree, table.features, target, table.classes, table.levels, args.show_depth):
@@ -601,8 +778,9 @@ def main(argv=None) -> int:
 
     # cost-complexity pruning: grow a full tree on 75% of the training rows, pick alpha on the rest
     inner, val = tabular.train_test_indices(len(X_tr), 0.25, args.seed + 1)
-    full = (DecisionTreeClassifier(criterion=args.criterion, min_samples_leaf=args.min_samples_leaf, seed=args.seed)
-            if classify else DecisionTreeRegressor(min_samples_leaf=args.min_samples_leaf, seed=args.seed))
+    full_params = dict(min_samples_leaf=args.min_samples_leaf, seed=args.seed, reference=args.reference)
+    full = (DecisionTreeClassifier(criterion=args.criterion, **full_params) if classify
+            else DecisionTreeRegressor(**full_params))
     full.fit(X_tr[inner], y_tr[inner])
     alphas, _ = full.cost_complexity_path()
     if len(alphas) > 60:  # the curve is flat among tiny alphas: keep an even spread of 60

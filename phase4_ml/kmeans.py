@@ -36,7 +36,14 @@ def squared_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
 
 
 def kmeans_plusplus(X: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k initial centroids (k, d) chosen by k-means++ (D^2 sampling)."""
+    """k initial centroids (k, d) chosen by k-means++ (D^2 sampling) from the points X (n, d).
+
+    The first centroid is a point drawn uniformly (``rng.integers(n)``). Each next one is a point
+    drawn with probability D(x)^2 / sum D^2 (``rng.choice(n, p=...)``), where D(x) is the
+    distance from x to its nearest centroid chosen so far: far-away points are likely picks, so
+    the seeds spread over the clusters. If every D is 0 (fewer distinct points than k), any point
+    is drawn (``rng.integers(n)``). Raises ValueError unless 1 <= k <= n.
+    """
     n = len(X)
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and the number of points ({n}), got {k}")
@@ -74,8 +81,13 @@ class LloydRun:
 def nearest_centroid(XT: np.ndarray, C: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Index of each point's nearest centroid: XT (d, n) the points as columns, C (k, d) -> (n,).
 
+    The assignment step of Lloyd's algorithm: c(i) = argmin_k ||x_i - c_k||^2.
     ||x - c||^2 = ||x||^2 - 2 c.x + ||c||^2, and ||x||^2 is the same for every centroid, so the
-    argmin only needs ||c||^2 - 2 c.x: one (k, d) @ (d, n) product. ``out`` (k, n) is reused as scratch.
+    argmin only needs ||c||^2 - 2 c.x: one (k, d) @ (d, n) product. ``out`` (k, n) is reused as
+    scratch (you may ignore it). Ties go to the lowest centroid index (as ``np.argmin``).
+
+    Example: points (0, 0) and (4, 1) as the columns of XT = [[0, 4], [0, 1]], centroids
+    C = [[1, 0], [5, 0]] -> [0, 1].
     """
     scores = np.matmul(C, XT, out=out)                   # (k, n): c.x
     scores *= -2.0
@@ -83,9 +95,17 @@ def nearest_centroid(XT: np.ndarray, C: np.ndarray, out: np.ndarray | None = Non
     return np.argmin(scores, axis=0)
 
 
-def _update(X: np.ndarray, XT: np.ndarray, labels: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """Cluster means (sums per cluster with np.bincount, one per dimension); an empty cluster takes
-    one of the points farthest from their own centroid."""
+def update_centroids(X: np.ndarray, XT: np.ndarray, labels: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """The update step of Lloyd's algorithm: each centroid moves to the mean of its points.
+
+    X: (n, d) the points, XT: the same points as columns (d, n), labels: (n,) ints in 0..k-1,
+    old: (k, d) the centroids before the update -> (k, d). mu_k = mean of the x_i with label k
+    (sums per cluster with np.bincount, one per dimension). A cluster with no points takes one of
+    the points farthest from their own old centroid; two empty clusters take two different points
+    (the farthest first).
+
+    Example: X = [[0, 0], [2, 0], [10, 10]], labels = [0, 0, 1] -> [[1, 0], [10, 10]].
+    """
     k = len(old)
     counts = np.bincount(labels, minlength=k)
     sums = np.stack([np.bincount(labels, weights=row, minlength=k) for row in XT], axis=1)   # (k, d)
@@ -120,7 +140,7 @@ def lloyd(X: np.ndarray, centroids: np.ndarray, max_iter: int = 300, tol: float 
             run.n_iter = it - 1
             break
         labels = new_labels
-        new_C = _update(X, XT, labels, C)
+        new_C = update_centroids(X, XT, labels, C)
         step = new_C - C
         run.moved.append(moved)
         run.shift.append(float(np.sqrt(np.sum(step * step))))
@@ -172,7 +192,16 @@ def silhouette_score(X: np.ndarray, labels: np.ndarray, sample_size: int | None 
                      seed: int = 0) -> float:
     """Mean silhouette over the points (a random subset of ``sample_size`` when n is larger).
 
+    X: (n, d), labels: (n,) cluster ids (at least 2 distinct; else ValueError). For each point i:
+    a = mean distance to the other points of its own cluster, b = the smallest mean distance to
+    the points of another cluster, s = (b - a) / max(a, b) (s = 0 for a point alone in its
+    cluster). The score is the mean of s: near 1 = compact, well separated clusters. The subset is
+    ``np.random.default_rng(seed).choice(n, size=sample_size, replace=False)``.
     Pairwise distances (m, m) are summed per cluster with one matrix product by a one-hot matrix.
+
+    Example: points 0, 1 (cluster 0) and 10, 11 (cluster 1) on a line: for the point 0, a = 1 and
+    b = (10 + 11) / 2 = 10.5, so s = 9.5 / 10.5 = 0.905; for the point 1, b = 9.5 and s = 0.895;
+    the other cluster mirrors them, so the score is (0.905 + 0.895) / 2 = 0.900.
     """
     X = np.asarray(X, dtype=float)
     labels = np.asarray(labels)
@@ -205,7 +234,13 @@ def make_blobs(k: int = 4, n: int = 1200, spread: float = 0.6, seed: int = 0):
 
 def elbow_k(ks: np.ndarray, inertias: np.ndarray) -> int:
     """The "elbow": the k after which adding clusters stops paying, i.e. the k with the largest ratio
-    (drop in inertia from k-1 to k) / (drop from k to k+1). ks must be consecutive, starting at 1."""
+    (drop in inertia from k-1 to k) / (drop from k to k+1). ks must be consecutive, starting at 1.
+
+    ks: (m,) ints 1..m, inertias: (m,) the inertia of the best fit with each k -> one of 2..m-1.
+    A drop of 0 in the denominator counts as a tiny number (1e-12 times the first drop), not 0.
+    Example: inertias [100, 40, 10, 8, 7] drop by [60, 30, 2, 1]; the ratios for k = 2, 3, 4 are
+    60/30 = 2, 30/2 = 15, 2/1 = 2, so the elbow is k = 3.
+    """
     drops = -np.diff(np.asarray(inertias, dtype=float))          # drops[i]: from ks[i] to ks[i+1]
     ratio = drops[:-1] / np.maximum(drops[1:], 1e-12 * max(drops[0], 1e-300))
     return int(ks[1:-1][int(np.argmax(ratio))])

@@ -43,6 +43,20 @@ def _centre(X: np.ndarray, y: np.ndarray):
     return X - x_mean, y - y_mean, x_mean, y_mean
 
 
+def normal_equation(X: np.ndarray, y: np.ndarray, alpha: float = 0.0) -> np.ndarray:
+    """The least-squares weights of centred data: solve (X^T X + alpha I) w = X^T y for w.
+
+    X: (n, d) centred features (every column has mean 0), y: (n,) centred targets -> w: (d,).
+    alpha = 0 is ordinary least squares; alpha > 0 is Ridge, which adds alpha to the diagonal of
+    X^T X (d, d). The system is solved with ``np.linalg.solve``, never with an explicit inverse.
+
+    Example: X = [[-1], [0], [1]], y = [-2, 0, 2] give X^T X = 2 and X^T y = 4, so w = [2];
+    with alpha = 2 the system is 4 w = 4 and w = [1] (Ridge pulls the weight towards 0).
+    """
+    gram = X.T @ X + alpha * np.eye(X.shape[1])          # (d, d)
+    return np.linalg.solve(gram, X.T @ y)
+
+
 class LinearRegression:
     """Ordinary least squares via the normal equation (X^T X) w = X^T y on centred data.
 
@@ -53,12 +67,11 @@ class LinearRegression:
 
     def fit(self, X: np.ndarray, y: np.ndarray):
         Xc, yc, x_mean, y_mean = _centre(X, y)
-        gram, rhs = Xc.T @ Xc, Xc.T @ yc
         self.singular_ = False
         try:
-            if np.linalg.cond(gram) > 1e12:
+            if np.linalg.cond(Xc.T @ Xc) > 1e12:
                 raise np.linalg.LinAlgError
-            self.coef_ = np.linalg.solve(gram, rhs)
+            self.coef_ = normal_equation(Xc, yc)
         except np.linalg.LinAlgError:
             self.singular_ = True
             self.coef_ = np.linalg.lstsq(Xc, yc, rcond=None)[0]
@@ -66,6 +79,10 @@ class LinearRegression:
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predictions y_hat = X w + b for new rows: X (m, d) -> (m,), with w = coef_ and b = intercept_.
+
+        Example: w = [2, -1], b = 0.5 and the row x = [1, 3] give 2 - 3 + 0.5 = -0.5.
+        """
         return np.asarray(X, dtype=float) @ self.coef_ + self.intercept_
 
 
@@ -79,9 +96,8 @@ class Ridge(LinearRegression):
 
     def fit(self, X: np.ndarray, y: np.ndarray):
         Xc, yc, x_mean, y_mean = _centre(X, y)
-        gram = Xc.T @ Xc + self.alpha * np.eye(Xc.shape[1])
         self.singular_ = False
-        self.coef_ = np.linalg.solve(gram, Xc.T @ yc)
+        self.coef_ = normal_equation(Xc, yc, self.alpha)
         self.intercept_ = float(y_mean - x_mean @ self.coef_)
         return self
 
@@ -129,6 +145,25 @@ class Lasso(LinearRegression):
 
 
 # ----------------------------------------------------------------------------- gradient descent
+def ridge_gradient(Z: np.ndarray, r: np.ndarray, v: np.ndarray, penalty: np.ndarray,
+                   n_total: int) -> tuple[np.ndarray, float]:
+    """(dL/dv, dL/db) of the squared-error loss with an L2 penalty, on a batch of m rows.
+
+        L(v, b) = ||r||^2 / m + sum_j penalty_j v_j^2 / n_total,    r = y - Z v - b
+        dL/dv   = -2 Z^T r / m + 2 penalty * v / n_total              (d,)
+        dL/db   = -2 mean(r)                                          (a number)
+
+    Z: (m, d) the batch's standardised features, r: (m,) its residuals, v: (d,) the weights,
+    penalty: (d,) the L2 strength per weight (alpha / sigma^2; zeros for plain least squares),
+    n_total: the number of training rows (the penalty is spread over all of them, so a mini-batch
+    and the full batch minimise the same objective). The full batch has m = n_total.
+
+    Example: Z = [[1], [-1]], r = [1, -1], v = [0], no penalty: dL/dv = -2 (1 + 1) / 2 = [-2],
+    dL/db = 0; a step against the gradient increases v, which shrinks the residuals.
+    """
+    return -2 * Z.T @ r / len(r) + 2 * penalty * v / n_total, -2 * r.mean()
+
+
 class GradientDescentRegressor(LinearRegression):
     """Ridge (alpha >= 0; alpha = 0 is OLS) by batch or mini-batch gradient descent.
 
@@ -163,8 +198,7 @@ class GradientDescentRegressor(LinearRegression):
         self.epochs_run_, self.converged_ = 0, False
         for epoch in range(1, self.epochs + 1):
             if batch == n:                                   # full batch: one pass = one step
-                grad_v = -2 * Z.T @ r / n + 2 * penalty * v / n
-                grad_b = -2 * r.mean()
+                grad_v, grad_b = ridge_gradient(Z, r, v, penalty, n)
                 if np.sqrt(grad_v @ grad_v + grad_b ** 2) < self.tol:
                     self.converged_ = True
                     break
@@ -176,8 +210,9 @@ class GradientDescentRegressor(LinearRegression):
                 for start in range(0, n, batch):
                     rows = order[start:start + batch]
                     rb = y[rows] - Z[rows] @ v - b
-                    v -= step * (-2 * Z[rows].T @ rb / len(rows) + 2 * penalty * v / n)
-                    b -= step * (-2 * rb.mean())
+                    grad_v, grad_b = ridge_gradient(Z[rows], rb, v, penalty, n)
+                    v -= step * grad_v
+                    b -= step * grad_b
             r = y - Z @ v - b
             self.history_.append(float(np.mean(r ** 2)))
             self.epochs_run_ = epoch
@@ -191,7 +226,14 @@ class GradientDescentRegressor(LinearRegression):
 
 # ----------------------------------------------------------------------------- helpers
 def polynomial_features(X: np.ndarray, degree: int = 2) -> np.ndarray:
-    """X plus all products of pairs of columns (degree 2): (n, d) -> (n, d + d(d+1)/2)."""
+    """X plus all products of pairs of columns (degree 2): (n, d) -> (n, d + d(d+1)/2).
+
+    The products x_i x_j are taken for i <= j (squares included), in the order of
+    ``np.triu_indices(d)``: (0, 0), (0, 1), ..., (0, d-1), (1, 1), ... A linear model on these
+    columns fits a quadratic surface, so it has far more freedom than a linear one.
+
+    Example: the row [2, 3] becomes [2, 3, 4, 6, 9] (x1, x2, x1^2, x1 x2, x2^2).
+    """
     if degree != 2:
         raise ValueError("only degree 2 is implemented")
     i, j = np.triu_indices(X.shape[1])
@@ -233,7 +275,12 @@ def overfitting_demo(X_tr, y_tr, X_te, y_te, rows: int = 150, seed: int = 0):
 
 
 def make_toy(n: int = 200, seed: int = 0):
-    """A known linear world: y = 4 + 3 x1 - 2 x2 + 0.5 x3 + N(0, 0.5^2). Returns X, y, w_true, b_true."""
+    """A known linear world: y = 4 + 3 x1 - 2 x2 + 0.5 x3 + N(0, 0.5^2). Returns X, y, w_true, b_true.
+
+    X: (n, 3) drawn uniformly from [-2, 2], y: (n,), w_true = [3, -2, 0.5], b_true = 4. The random
+    numbers come from ``np.random.default_rng(seed)``: first X, then the noise, so a seed always
+    gives the same data. A model fitted to it should find w_true and b_true again (up to the noise).
+    """
     rng = np.random.default_rng(seed)
     w_true, b_true = np.array([3.0, -2.0, 0.5]), 4.0
     X = rng.uniform(-2, 2, size=(n, 3))

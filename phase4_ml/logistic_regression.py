@@ -29,7 +29,12 @@ from common import cli, datasets, metrics, plotting, tabular
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z), elementwise, without overflow for large |z|."""
+    """1 / (1 + e^-z), elementwise, without overflow for large |z|: any shape -> the same shape.
+
+    It squashes a logit z (any real number) into a probability in (0, 1): sigmoid(0) = 0.5,
+    sigmoid(2) = 0.881, sigmoid(-2) = 0.119 = 1 - sigmoid(2). For z = -1000, e^-z overflows; the
+    same value written as e^z / (1 + e^z) does not, so each sign gets the form whose exponent is <= 0.
+    """
     z = np.asarray(z, dtype=float)
     e = np.exp(-np.abs(z))                       # in (0, 1]: never overflows
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -42,7 +47,14 @@ def softplus(z: np.ndarray) -> np.ndarray:
 
 
 def log_softmax(Z: np.ndarray) -> np.ndarray:
-    """log softmax along the last axis via log-sum-exp with the max subtracted: (n, K) -> (n, K)."""
+    """log softmax along the last axis via log-sum-exp with the max subtracted: (n, K) -> (n, K).
+
+        log softmax(z)_k = z_k - log(sum_j e^{z_j}) = (z_k - m) - log(sum_j e^{z_j - m}),  m = max_j z_j
+
+    Subtracting the row's maximum changes nothing mathematically but keeps every exponent <= 0,
+    so e^1000 never overflows. Example: the row [1, 2, 3] gives [-2.408, -1.408, -0.408], and
+    e^ of those, [0.090, 0.245, 0.665], sums to 1.
+    """
     Z = np.asarray(Z, dtype=float)
     shifted = Z - Z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
@@ -57,6 +69,25 @@ def cross_entropy(P: np.ndarray, y: np.ndarray, eps: float = 1e-15) -> float:
     """Mean -log P[i, y_i] of given probabilities (n, K), with P clipped to [eps, 1] (no log 0)."""
     P = np.clip(np.asarray(P, dtype=float), eps, 1.0)
     return float(-np.mean(np.log(P[np.arange(len(y)), y])))
+
+
+def logistic_gradient(X: np.ndarray, Y: np.ndarray, W: np.ndarray, b, penalty: float):
+    """(dL/dW, dL/db) of the mean cross-entropy plus an L2 term, on a batch of m rows.
+
+        L(W, b) = mean_i CE_i + penalty / 2 * ||W||^2,    Z = X W + b
+        P = sigmoid(Z) (binary) or softmax(Z) (multiclass),  dCE/dZ = P - Y
+        dL/dW = X^T (P - Y) / m + penalty * W,    dL/db = mean over the rows of (P - Y)
+
+    Binary: W (d,), b a number, Y (m,) the 0/1 labels as floats. Multiclass: W (d, K), b (K,),
+    Y (m, K) one-hot rows. X: (m, d). The gradients have the shapes of W and b. ``penalty`` is
+    1 / (C n) for the whole training set of n rows (0: no penalty); b is not penalised.
+
+    Example (binary, no penalty): X = [[1], [-1]], Y = [1, 0], W = [0], b = 0: P = [0.5, 0.5],
+    P - Y = [-0.5, 0.5], dL/dW = (1 * -0.5 + -1 * 0.5) / 2 = [-0.5], dL/db = 0.
+    """
+    Z = X @ W + b
+    err = (sigmoid(Z) if W.ndim == 1 else softmax(Z)) - Y     # dCE/dz
+    return X.T @ err / len(X) + penalty * W, err.mean(axis=0)
 
 
 # ----------------------------------------------------------------------------- the model
@@ -89,10 +120,8 @@ class LogisticRegression:
         return float(ce + 0.5 * self._penalty(n_total or len(X)) * np.sum(W * W))
 
     def _gradient(self, X, y_target, W, b, n_total):
-        """(dL/dW, dL/db) on a batch; y_target is y (binary) or one-hot Y (multiclass)."""
-        Z = self._logits(X, W, b)
-        err = (sigmoid(Z) if W.ndim == 1 else softmax(Z)) - y_target     # dCE/dz
-        return X.T @ err / len(X) + self._penalty(n_total) * W, err.mean(axis=0)
+        """(dL/dW, dL/db) on a batch (see :func:`logistic_gradient`); y_target is y (binary) or one-hot Y."""
+        return logistic_gradient(X, y_target, W, b, self._penalty(n_total))
 
     # -- training
     def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None):
@@ -147,7 +176,12 @@ class LogisticRegression:
         return self._logits(np.asarray(X, dtype=float), self.coef_, self.intercept_)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """(n, K) class probabilities (binary: columns [P(y=0), P(y=1)])."""
+        """(n, K) class probabilities (binary: columns [P(y=0), P(y=1)]); every row sums to 1.
+
+        The logits are Z = X W + b (``self.decision_function(X)``). Binary (coef_ of shape (d,)):
+        p = sigmoid(Z) is P(y = 1 | x), and the two columns are [1 - p, p]. Multiclass (coef_ of
+        shape (d, K)): softmax of each row of Z. Example: a binary logit of 0 gives [0.5, 0.5].
+        """
         Z = self.decision_function(X)
         if np.ndim(self.coef_) == 1:
             p = sigmoid(Z)
@@ -164,7 +198,12 @@ class LogisticRegression:
 
 
 def make_toy(n: int = 10000, seed: int = 0):
-    """Known binary world: P(y=1|x) = sigmoid(2 x1 - 3 x2 + 0.5), x ~ N(0, I). Returns X, y, w, b."""
+    """Known binary world: P(y=1|x) = sigmoid(2 x1 - 3 x2 + 0.5), x ~ N(0, I). Returns X, y, w, b.
+
+    X: (n, 2) standard normal; each label y_i (n,) int is 1 with probability sigmoid(x_i . w + b),
+    drawn as (uniform number < that probability); w = [2, -3], b = 0.5. The random numbers come from
+    ``np.random.default_rng(seed)``, X first, then the n uniforms. Fitting should give w and b back.
+    """
     rng = np.random.default_rng(seed)
     w_true, b_true = np.array([2.0, -3.0]), 0.5
     X = rng.standard_normal((n, 2))

@@ -12,17 +12,23 @@ Output heads and their losses (averaged over the batch):
 Backward pass (delta_l = dL/dz_l):
     delta_L = (p - onehot(y)) / n   (softmax + CE, and sigmoid + BCE)   |  2 (y_hat - y) / (n k)  (MSE)
     dL/dW_l = a_{l-1}^T delta_l,    dL/db_l = sum_rows delta_l
-    delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1}),  f' from the activation a:
-        ReLU 1[a > 0],  sigmoid a (1 - a),  tanh 1 - a^2
+    delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1}),  f'(z) = ReLU 1[z > 0],  sigmoid s (1 - s),  tanh 1 - tanh^2
+        (the fast tier reads f' off the activation a = f(z): 1[a > 0], a (1 - a), 1 - a^2)
 Initialisation: He N(0, 2/fan_in) for ReLU, Xavier U(+-sqrt(6/(fan_in+fan_out))) for sigmoid/tanh.
 Optimisers: SGD with momentum  v = mu v - lr g, w += v;
-            Adam  m = b1 m + (1-b1) g,  v = b2 v + (1-b2) g^2,  w -= lr m_hat / (sqrt(v_hat) + eps).
+            Adam  m = b1 m + (1-b1) g,  v = b2 v + (1-b2) g^2,  m_hat = m / (1 - b1^t),
+                  v_hat = v / (1 - b2^t),  w -= lr m_hat / (sqrt(v_hat) + eps)   (t = step number).
+Two tiers. The textbook tier comes first below: small functions written as these equations read
+(relu, softmax, dense_forward, mlp_forward, mlp_backward, adam_step, ...). The fast tier after it
+computes the same numbers with in-place buffers and is what runs by default; ``--reference`` (or
+``MLP(..., reference=True)``) trains with the textbook tier end to end instead.
 Gradient check: central differences (L(w + eps) - L(w - eps)) / 2 eps in float64, relative error
     ||g_analytic - g_numeric|| / (||g_analytic|| + ||g_numeric||) per parameter array.
 
     python phase4_ml/neural_network.py mnist                      # 784-128-64-10, 20 epochs, Adam
     python phase4_ml/neural_network.py --dataset fashion-mnist
     python phase4_ml/neural_network.py mnist --layers 784,256,10 --activation tanh --optimizer sgd
+    python phase4_ml/neural_network.py mnist --reference --epochs 1  # the textbook tier, end to end
     python phase4_ml/neural_network.py --perceptron and --explain  # M6: one neuron, every step
     python phase4_ml/neural_network.py --perceptron xor            # fails; a 2-2-1 MLP solves it
 """
@@ -39,9 +45,240 @@ import numpy as np
 
 from common import cli, plotting
 
-# ----------------------------------------------------------------------------- activations
-# Each activation works in place on z and gives its derivative from its own output a = f(z).
+# ============================================================================= textbook tier
+# Read this part first. Each function is one step of the math above, written as the math reads:
+# plain NumPy, a new array out, nothing changed in place. Shapes: n rows in a batch, k outputs.
+# The fast tier further down computes the same numbers with in-place buffers, and the tests check
+# that the two agree. ``MLP(..., reference=True)`` (``--reference`` on the command line) trains
+# with these functions end to end.
 
+# ----------------------------------------------------------------------------- activations
+def relu(z: np.ndarray) -> np.ndarray:
+    """ReLU, f(z) = max(0, z) elementwise. Any shape in, the same shape out.
+
+    >>> print(relu(np.array([-2.0, 0.0, 3.0])))
+    [0. 0. 3.]
+    """
+    return np.maximum(z, 0)
+
+
+def relu_derivative(z: np.ndarray) -> np.ndarray:
+    """f'(z) = 1 where z > 0 and 0 elsewhere (we take 0 at z = 0). Same shape and dtype as z."""
+    return (z > 0).astype(z.dtype)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid, f(z) = 1 / (1 + e^-z) elementwise. Any shape in, the same shape out.
+
+    z is clipped to [-60, 60] first, so e^-z cannot overflow even in float32. Nothing is lost:
+    at z = +-60 the sigmoid is already 0 or 1 to 26 decimal places.
+
+    >>> print(sigmoid(np.array([-1.0, 0.0, 1.0])).round(4))
+    [0.2689 0.5    0.7311]
+    """
+    z = np.clip(z, -60, 60)
+    return 1 / (1 + np.exp(-z))
+
+
+def sigmoid_derivative(z: np.ndarray) -> np.ndarray:
+    """f'(z) = sigmoid(z) (1 - sigmoid(z)). Largest at z = 0, where it is 1/4."""
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def tanh(z: np.ndarray) -> np.ndarray:
+    """Hyperbolic tangent, f(z) = (e^z - e^-z) / (e^z + e^-z) elementwise, values in (-1, 1)."""
+    return np.tanh(z)
+
+
+def tanh_derivative(z: np.ndarray) -> np.ndarray:
+    """f'(z) = 1 - tanh(z)^2. It is 1 at z = 0."""
+    return 1 - np.tanh(z) ** 2
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of scores z (n, k): p[i, j] = e^z[i, j] / sum_j' e^z[i, j']. Returns (n, k).
+
+    Each row's largest score is subtracted first. The result is the same, because e^c cancels
+    between top and bottom, but e^z can no longer overflow.
+
+    >>> print(softmax(np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])).round(4))
+    [[0.09   0.2447 0.6652]
+     [0.3333 0.3333 0.3333]]
+    """
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def one_hot(y: np.ndarray, k: int, dtype=np.float64) -> np.ndarray:
+    """Class labels y (n,) with values in 0..k-1 -> (n, k) rows with a single 1, in column y[i].
+
+    >>> print(one_hot(np.array([2, 0]), 3))
+    [[0. 0. 1.]
+     [1. 0. 0.]]
+    """
+    return np.eye(k, dtype=dtype)[y]
+
+
+# ----------------------------------------------------------------------------- losses
+# Both tiers use these three. Each is the mean over the batch.
+def cross_entropy(p: np.ndarray, y: np.ndarray) -> float:
+    """L = -mean_i log p[i, y_i] for softmax probabilities p (n, k) and class labels y (n,).
+
+    A probability that rounded to exactly 0 is raised to the smallest positive float first,
+    so a very wrong, very confident prediction gives a large loss and not -log 0 = inf.
+
+    >>> round(cross_entropy(np.array([[0.5, 0.5], [0.9, 0.1]]), np.array([0, 0])), 4)
+    0.3993
+    """
+    n = p.shape[0]
+    picked = p[np.arange(n), y]                          # p[i, y_i], (n,)
+    return float(-np.mean(np.log(np.maximum(picked, np.finfo(p.dtype).tiny))))
+
+
+def binary_cross_entropy(p: np.ndarray, y: np.ndarray) -> float:
+    """L = -mean(y log p + (1 - y) log(1 - p)) for sigmoid outputs p (n, 1) and 0/1 targets y (n,) or (n, 1).
+
+    p is kept a hair inside (0, 1) so that neither logarithm meets 0.
+    """
+    p = np.clip(p.reshape(-1), np.finfo(p.dtype).tiny, 1 - np.finfo(p.dtype).epsneg)
+    t = np.asarray(y, dtype=p.dtype).reshape(-1)
+    return float(-np.mean(t * np.log(p) + (1 - t) * np.log1p(-p)))
+
+
+def mean_squared_error(y_hat: np.ndarray, y: np.ndarray) -> float:
+    """L = mean((y_hat - y)^2) over every entry, for predictions y_hat (n, k) and targets y (n,) or (n, k)."""
+    t = np.asarray(y, dtype=y_hat.dtype).reshape(y_hat.shape)
+    return float(np.mean((y_hat - t) ** 2))
+
+
+# ----------------------------------------------------------------------------- forward and backward
+def dense_forward(a_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One dense layer before its activation: z = a_prev W + b.
+
+    a_prev (n, fan_in), W (fan_in, fan_out), b (fan_out,) -> z (n, fan_out). The bias row is
+    added to every row of the batch (NumPy broadcasting).
+
+    >>> print(dense_forward(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
+    ...                     np.array([0.0, 0.0, -3.0])))
+    [[1. 2. 0.]]
+    """
+    return a_prev @ W + b
+
+
+def mlp_forward(x: np.ndarray, weights: list[np.ndarray], biases: list[np.ndarray],
+                activation: str = "relu", output: str = "softmax") -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The whole network, layer after layer: z_l = a_{l-1} W_l + b_l, a_l = f(z_l), with a_0 = x.
+
+    x (n, sizes[0]); weights[l] (sizes[l], sizes[l+1]) and biases[l] (sizes[l+1],) for l = 0..L-1.
+    Hidden layers use ``activation`` ("relu", "sigmoid" or "tanh"). The last layer uses the
+    ``output`` head instead: "softmax" (class probabilities), "sigmoid" (one probability) or
+    "linear" (a_L = z_L, for regression).
+
+    Returns (zs, activations): zs[l] is z_{l+1} (n, sizes[l+1]), and activations[l] is a_l, so
+    activations[0] is x and activations[-1] is the network's output (n, sizes[-1]). Backward
+    needs both lists.
+    """
+    f = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh}[activation]
+    head = {"softmax": softmax, "sigmoid": sigmoid, "linear": lambda z: z}[output]
+    zs, activations = [], [x]
+    last = len(weights) - 1
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        z = dense_forward(activations[-1], W, b)
+        zs.append(z)
+        activations.append(f(z) if l < last else head(z))
+    return zs, activations
+
+
+def output_delta(out: np.ndarray, y: np.ndarray, output: str = "softmax") -> np.ndarray:
+    """delta_L = dL/dz_L, the error at the last layer's scores. out (n, k) -> (n, k).
+
+    softmax + cross-entropy:   delta_L = (p - onehot(y)) / n
+    sigmoid + binary CE:       delta_L = (p - y) / n
+    linear + MSE:              delta_L = 2 (y_hat - y) / (n k)
+    The first two are the same short formula: the derivative of the head cancels against the
+    derivative of its loss. ``out`` is the forward output (activations[-1] of :func:`mlp_forward`).
+
+    >>> print(output_delta(np.array([[0.25, 0.75], [0.5, 0.5]]), np.array([1, 0])))
+    [[ 0.125 -0.125]
+     [-0.25   0.25 ]]
+    """
+    n = out.shape[0]
+    if output == "softmax":
+        return (out - one_hot(y, out.shape[1], out.dtype)) / n
+    t = np.asarray(y, dtype=out.dtype).reshape(out.shape)
+    if output == "sigmoid":
+        return (out - t) / n
+    return 2 * (out - t) / out.size
+
+
+def mlp_backward(y: np.ndarray, weights: list[np.ndarray], zs: list[np.ndarray], activations: list[np.ndarray],
+                 activation: str = "relu", output: str = "softmax") -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Backpropagation: the gradient of the loss for every weight and bias, by the chain rule.
+
+    Takes the targets y and the (zs, activations) that :func:`mlp_forward` returned for the same
+    batch. Returns (dWs, dbs), shaped like weights and biases. From the last layer down:
+        delta_L = dL/dz_L                                    (:func:`output_delta`)
+        dL/dW_l = a_{l-1}^T delta_l                          (fan_in, n) @ (n, fan_out)
+        dL/db_l = sum over the batch rows of delta_l         (fan_out,)
+        delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1})          (n, fan_out) @ (fan_out, fan_in)
+    List index i holds layer l = i + 1: weights[i] is W_l, activations[i] is a_{l-1}, zs[i - 1] is z_{l-1}.
+    """
+    f_prime = {"relu": relu_derivative, "sigmoid": sigmoid_derivative, "tanh": tanh_derivative}[activation]
+    delta = output_delta(activations[-1], y, output)
+    dWs, dbs = [None] * len(weights), [None] * len(weights)
+    for i in reversed(range(len(weights))):
+        dWs[i] = activations[i].T @ delta
+        dbs[i] = delta.sum(axis=0)
+        if i > 0:                                        # the input x needs no delta
+            delta = (delta @ weights[i].T) * f_prime(zs[i - 1])
+    return dWs, dbs
+
+
+# ----------------------------------------------------------------------------- optimiser steps
+def sgd_step(w: np.ndarray, g: np.ndarray, velocity: np.ndarray, lr: float = 0.05,
+             momentum: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """One step of gradient descent with momentum. w, g, velocity: arrays of one shape.
+
+        velocity = momentum velocity - lr g      (a running sum of past steps, slowly forgotten)
+        w = w + velocity
+    Returns the new (w, velocity). With momentum = 0 this is plain gradient descent, w - lr g.
+    """
+    velocity = momentum * velocity - lr * g
+    return w + velocity, velocity
+
+
+def adam_step(w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int, lr: float = 1e-3,
+              b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One Adam step (Kingma & Ba, 2015) for parameters w with gradient g.
+
+    w, g, m, v: arrays of one shape; m and v start at zeros; t counts the steps from 1.
+        m = b1 m + (1 - b1) g                     running mean of the gradient
+        v = b2 v + (1 - b2) g^2                   running mean of its square
+        m_hat = m / (1 - b1^t)                    undo the pull towards the zeros m and v began at
+        v_hat = v / (1 - b2^t)
+        w = w - lr m_hat / (sqrt(v_hat) + eps)
+    Returns the new (w, m, v).
+
+    A worked example. On the first step m_hat = g and v_hat = g^2, so every weight moves by
+    lr g / (|g| + eps): about lr, against the sign of its gradient, however small the gradient is.
+
+    >>> w, m, v = adam_step(np.array([1.0, 1.0]), np.array([0.5, -0.002]), np.zeros(2), np.zeros(2), t=1, lr=0.1)
+    >>> print(w.round(4))
+    [0.9 1.1]
+    """
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g ** 2
+    m_hat = m / (1 - b1 ** t)
+    v_hat = v / (1 - b2 ** t)
+    w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return w, m, v
+
+
+# ============================================================================= fast tier
+# The same network, tuned for speed: every activation works in place on the buffer it is given,
+# takes its derivative from its own output a = f(z) (no second exp or tanh), and the optimisers
+# update one flat vector holding every weight with a few whole-array operations.
 
 def relu_(z: np.ndarray) -> np.ndarray:
     return np.maximum(z, 0, out=z)
@@ -76,19 +313,19 @@ def tanh_grad_(delta: np.ndarray, a: np.ndarray) -> np.ndarray:
     return delta
 
 
+def softmax_(z: np.ndarray) -> np.ndarray:
+    """:func:`softmax` in place: z (n, k) is overwritten with its row-wise probabilities."""
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
 ACTIVATIONS = {"relu": (relu_, relu_grad_), "sigmoid": (sigmoid_, sigmoid_grad_), "tanh": (tanh_, tanh_grad_)}
 OUTPUTS = ("softmax", "sigmoid", "linear")
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of (n, k) scores, shifted by the row max for stability."""
-    p = z - z.max(axis=1, keepdims=True)
-    np.exp(p, out=p)
-    p /= p.sum(axis=1, keepdims=True)
-    return p
-
-
-# ----------------------------------------------------------------------------- the MLP
+# ============================================================================= the model, either tier
 class MLP:
     """A fully connected network ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
 
@@ -98,10 +335,15 @@ class MLP:
 
     ``output``: "softmax" (y: int class labels (n,)), "sigmoid" (y: 0/1 of shape (n,) or (n, 1),
     one output unit) or "linear" (regression with MSE, y: (n,) or (n, k) floats).
+
+    ``reference=True`` runs the textbook tier: :meth:`forward` and :meth:`backward` call
+    :func:`mlp_forward` and :func:`mlp_backward`. The default runs the fast tier, which computes
+    the same numbers with in-place buffers. Pair it with an optimiser made with the same flag
+    (``make_optimizer(..., reference=True)``) to train with the textbook tier end to end.
     """
 
     def __init__(self, sizes, activation: str = "relu", output: str = "softmax", init: str = "auto",
-                 dtype=np.float32, seed: int = 0):
+                 dtype=np.float32, seed: int = 0, reference: bool = False):
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"need at least an input and an output size, all >= 1, got {sizes}")
@@ -116,6 +358,7 @@ class MLP:
         if init not in ("he", "xavier"):
             raise ValueError(f"unknown init {init!r}; choose he or xavier")
         self.sizes, self.activation, self.output, self.init = sizes, activation, output, init
+        self.reference = bool(reference)
         self.dtype = np.dtype(dtype)
         shapes = [(i, o) for i, o in zip(sizes[:-1], sizes[1:])]
         total = sum(i * o + o for i, o in shapes)
@@ -137,6 +380,7 @@ class MLP:
                 limit = math.sqrt(6.0 / (i + o))
                 w[...] = rng.uniform(-limit, limit, (i, o))
         self._acts: list[np.ndarray] = []
+        self._zs: list[np.ndarray] = []                 # the textbook tier also keeps every z
 
     @property
     def n_params(self) -> int:
@@ -144,7 +388,8 @@ class MLP:
 
     def copy(self, dtype=None) -> MLP:
         """An independent copy (optionally in another dtype, e.g. float64 for gradient checks)."""
-        other = MLP(self.sizes, self.activation, self.output, self.init, dtype or self.dtype)
+        other = MLP(self.sizes, self.activation, self.output, self.init, dtype or self.dtype,
+                    reference=self.reference)
         other.params[...] = self.params
         return other
 
@@ -154,6 +399,10 @@ class MLP:
 
         Keeps every layer's activation for :meth:`backward`.
         """
+        if self.reference:
+            x = np.asarray(x, dtype=self.dtype)
+            self._zs, self._acts = mlp_forward(x, self.W, self.b, self.activation, self.output)
+            return self._acts[-1]
         act, _ = ACTIVATIONS[self.activation]
         a = np.asarray(x, dtype=self.dtype)
         acts = [a]
@@ -164,7 +413,7 @@ class MLP:
             if layer < last:
                 a = act(z)
             elif self.output == "softmax":
-                a = softmax(z)
+                a = softmax_(z)
             elif self.output == "sigmoid":
                 a = sigmoid_(z)
             else:
@@ -175,19 +424,20 @@ class MLP:
 
     def loss(self, out: np.ndarray, y: np.ndarray) -> float:
         """Mean loss of the forward output ``out`` against targets ``y`` (see the class doc)."""
-        n = out.shape[0]
         if self.output == "softmax":
-            picked = out[np.arange(n), y]
-            return float(-np.mean(np.log(np.maximum(picked, np.finfo(out.dtype).tiny))))
+            return cross_entropy(out, y)
         if self.output == "sigmoid":
-            p = np.clip(out.reshape(-1), np.finfo(out.dtype).tiny, 1 - np.finfo(out.dtype).epsneg)
-            t = np.asarray(y, dtype=out.dtype).reshape(-1)
-            return float(-np.mean(t * np.log(p) + (1 - t) * np.log1p(-p)))
-        t = np.asarray(y, dtype=out.dtype).reshape(out.shape)
-        return float(np.mean((out - t) ** 2))
+            return binary_cross_entropy(out, y)
+        return mean_squared_error(out, y)
 
     def backward(self, y: np.ndarray) -> None:
         """Fill ``grads`` (dL/dW, dL/db of every layer) for the last :meth:`forward` batch."""
+        if self.reference:
+            dWs, dbs = mlp_backward(y, self.W, self._zs, self._acts, self.activation, self.output)
+            for layer, (dW, db) in enumerate(zip(dWs, dbs)):
+                self.dW[layer][...] = dW                 # into the flat ``grads`` the optimiser reads
+                self.db[layer][...] = db
+            return
         _, act_grad = ACTIVATIONS[self.activation]
         acts = self._acts
         out = acts[-1]
@@ -226,7 +476,7 @@ class MLP:
     def predict(self, x: np.ndarray, batch: int = 8192) -> np.ndarray:
         """Class labels (softmax), 0/1 (sigmoid) or values (linear) for (n, sizes[0]) inputs."""
         out = np.concatenate([self.forward(x[i:i + batch]) for i in range(0, len(x), batch)])
-        self._acts = []
+        self._acts, self._zs = [], []
         if self.output == "softmax":
             return out.argmax(axis=1)
         if self.output == "sigmoid":
@@ -244,7 +494,7 @@ class MLP:
                 correct += int(np.sum(out.argmax(axis=1) == yb))
             elif self.output == "sigmoid":
                 correct += int(np.sum((out[:, 0] >= 0.5) == (np.asarray(yb).reshape(-1) > 0.5)))
-        self._acts = []
+        self._acts, self._zs = [], []
         acc = correct / len(x) if self.output != "linear" else float("nan")
         return total / len(x), acc
 
@@ -302,13 +552,13 @@ class MLP:
         return npz, meta_path
 
     @classmethod
-    def load(cls, path: str | Path) -> tuple[MLP, dict]:
+    def load(cls, path: str | Path, reference: bool = False) -> tuple[MLP, dict]:
         """Inverse of :meth:`save`: (model, metadata). Raises UserError on missing/corrupt files."""
         path = Path(path).with_suffix("")
         try:
             meta = json.loads(path.with_suffix(".json").read_text())
             model = cls(meta["sizes"], meta["activation"], meta["output"], meta.get("init", "auto"),
-                        np.dtype(meta.get("dtype", "float32")))
+                        np.dtype(meta.get("dtype", "float32")), reference=reference)
             with np.load(path.with_suffix(".npz"), allow_pickle=False) as data:
                 for i in range(len(model.W)):
                     model.W[i][...] = data[f"W{i}"]
@@ -320,15 +570,22 @@ class MLP:
 
 # ----------------------------------------------------------------------------- optimisers
 class SGD:
-    """v = mu v - lr g;  w += v  (plain SGD when momentum = 0). Works in place on flat arrays."""
+    """v = mu v - lr g;  w += v  (plain SGD when momentum = 0). Works in place on flat arrays.
 
-    def __init__(self, lr: float = 0.05, momentum: float = 0.9):
-        self.lr, self.momentum = lr, momentum
+    ``reference=True`` takes each step with the textbook :func:`sgd_step` instead.
+    """
+
+    def __init__(self, lr: float = 0.05, momentum: float = 0.9, reference: bool = False):
+        self.lr, self.momentum, self.reference = lr, momentum, bool(reference)
         self.velocity = None
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
         if self.velocity is None:
             self.velocity = np.zeros_like(params)
+        if self.reference:
+            new_params, self.velocity = sgd_step(params, grads, self.velocity, self.lr, self.momentum)
+            params[...] = new_params                     # the model's W and b are views of params
+            return
         v = self.velocity
         v *= self.momentum
         v -= self.lr * grads
@@ -336,14 +593,27 @@ class SGD:
 
 
 class Adam:
-    """Adam (Kingma & Ba) with PyTorch's arithmetic, in place on flat arrays, buffers preallocated."""
+    """Adam (Kingma & Ba) with PyTorch's arithmetic, in place on flat arrays, buffers preallocated.
 
-    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+    ``reference=True`` takes each step with the textbook :func:`adam_step` instead.
+    """
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                 reference: bool = False):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.reference = bool(reference)
         self.m = self.v = self.tmp = None
         self.t = 0
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        if self.reference:
+            if self.m is None:
+                self.m, self.v = np.zeros_like(params), np.zeros_like(params)
+            self.t += 1
+            new_params, self.m, self.v = adam_step(params, grads, self.m, self.v, self.t,
+                                                   self.lr, self.beta1, self.beta2, self.eps)
+            params[...] = new_params                     # the model's W and b are views of params
+            return
         if self.m is None:
             self.m, self.v, self.tmp = (np.zeros_like(params) for _ in range(3))
         self.t += 1
@@ -365,11 +635,12 @@ class Adam:
         params -= tmp
 
 
-def make_optimizer(name: str, lr: float | None = None, momentum: float = 0.9):
+def make_optimizer(name: str, lr: float | None = None, momentum: float = 0.9, reference: bool = False):
+    """"adam" (lr 1e-3 unless given) or "sgd" (lr 0.05); ``reference`` picks the textbook tier."""
     if name == "adam":
-        return Adam(lr if lr is not None else 1e-3)
+        return Adam(lr if lr is not None else 1e-3, reference=reference)
     if name == "sgd":
-        return SGD(lr if lr is not None else 0.05, momentum)
+        return SGD(lr if lr is not None else 0.05, momentum, reference=reference)
     raise ValueError(f"unknown optimizer {name!r}")
 
 
@@ -643,8 +914,9 @@ def run_mlp(args, out: Path) -> int:
         raise cli.UserError(f"--layers must start with 784 (pixels) and end with {len(data.classes)} (classes), "
                             f"got {','.join(map(str, layers))}")
     xtr, ytr, xval, yval, xte, yte, stats = prepare_images(data, args.val, args.limit)
-    model = MLP(layers, activation=args.activation, output="softmax", init=args.init, seed=args.seed)
-    opt = make_optimizer(args.optimizer, args.lr, args.momentum)
+    model = MLP(layers, activation=args.activation, output="softmax", init=args.init, seed=args.seed,
+                reference=args.reference)
+    opt = make_optimizer(args.optimizer, args.lr, args.momentum, reference=args.reference)
     title = "Fashion-MNIST" if name == "fashion-mnist" else "MNIST"
 
     print("=== Neural Network from Scratch ===\n")
@@ -654,6 +926,10 @@ def run_mlp(args, out: Path) -> int:
     print(f"Total parameters: {model.n_params:,}")
     print(f"Init: {model.init}, optimizer: {args.optimizer} (lr {opt.lr:g}, cosine decay), batch size {args.batch_size}"
           + (f", random shifts of up to {args.shift} px" if args.shift else ""))
+    if args.reference:
+        step = "adam_step" if args.optimizer == "adam" else "sgd_step"
+        print(f"Implementation: textbook tier (mlp_forward, mlp_backward, {step}: the math as written, "
+              "slower than the default)")
     print(f"\nTraining on {title} ({len(xtr) + len(xval):,} images: {len(xtr):,} train, {len(xval):,} validation)...")
 
     def log(rec):
@@ -763,6 +1039,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="augment: move each training image by up to this many pixels (1; 0 = off)")
     parser.add_argument("--val", type=int, default=5000, help="training images held out for validation (5000)")
     parser.add_argument("--limit", type=cli.positive_int, default=None, help="use only the first N training images")
+    parser.add_argument("--reference", action="store_true",
+                        help="run the textbook (reference) implementation instead of the fast one "
+                             "(the perceptron is always the plain version)")
     args = parser.parse_args(argv)
     if not 0 <= args.momentum < 1:
         raise cli.UserError(f"--momentum must be in [0, 1), got {args.momentum:g}")

@@ -78,7 +78,15 @@ def _our_estimators():
 
 
 def load(name: str):
-    """(X, y, class names, preprocessing step) for one of DATASETS."""
+    """(X, y, class names, preprocessing step) for one of DATASETS; another name is a UserError.
+
+    iris and digits come with scikit-learn (``load_iris``, ``load_digits``): X (n, d) floats, y
+    (n,) ints, and the step is a StandardScaler. titanic is the bundled table: X holds the columns
+    Pclass, Age, SibSp, Parch, Fare (numeric) and Sex, Embarked (text), y is Survived, and the step
+    is a ColumnTransformer: median imputation then scaling for the numeric columns, most-frequent
+    imputation then one-hot encoding (first level dropped) for the text ones. The step is returned
+    unfitted, so that cross-validation fits it on the training folds only.
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.datasets import load_digits, load_iris
     from sklearn.impute import SimpleImputer
@@ -104,7 +112,13 @@ def load(name: str):
 
 
 def models(seed: int, quick: bool = False) -> dict:
-    """Name -> unfitted classifier: six from scikit-learn, two of ours (run after the scaling step)."""
+    """Name -> unfitted classifier: six from scikit-learn, two of ours (run after the scaling step).
+
+    scikit-learn's LogisticRegression (max_iter 2000), k-NN (k = 5), a decision tree of depth 5,
+    a random forest (100 trees; 30 with ``quick``), an RBF SVC and Gaussian naive Bayes, then our
+    logistic regression (C = 1, 500 epochs; 200 with ``quick``) and our decision tree of depth 5.
+    The randomised ones get ``seed``, so every run gives the same table.
+    """
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import GaussianNB
@@ -135,7 +149,13 @@ def count_models(alpha: float = 1.0) -> dict:
 
 
 def pipelines(name: str, prep, seed: int, quick: bool = False) -> dict:
-    """Name -> pipeline for one dataset: preprocessing + model; count models see the raw counts."""
+    """Name -> pipeline for one dataset: preprocessing + model; count models see the raw counts.
+
+    Every model of :func:`models` gets its own copy of the preprocessing step in front of it
+    (``make_pipeline(clone(prep), model)``), so each one is fitted on the training folds alone.
+    For a count dataset (:data:`COUNT_DATASETS`) the two multinomial naive Bayes models of
+    :func:`count_models` are added without any preprocessing: scaling would make counts negative.
+    """
     from sklearn.base import clone
     from sklearn.pipeline import make_pipeline
 
@@ -145,10 +165,29 @@ def pipelines(name: str, prep, seed: int, quick: bool = False) -> dict:
     return pipes
 
 
+def cross_val_accuracy(pipe, X, y, splitter) -> tuple[float, float]:
+    """(mean, std) of the test accuracy of ``pipe`` over the folds of ``splitter``.
+
+    For each fold (train rows, test rows) of ``splitter.split(X, y)``: a fresh, unfitted copy of
+    the pipeline (``sklearn.base.clone``) is fitted on the training rows only, preprocessing
+    included, and scores the accuracy (the share of correct predictions) on the test rows. With
+    k folds that gives k accuracies a_1..a_k; the mean estimates the accuracy on new data and the
+    std (np.std, dividing by k) shows how much it depends on the split. X: (n, d) array or table,
+    y: (n,) labels. scikit-learn's ``cross_validate`` does exactly this.
+
+    Example: fold accuracies 0.9, 1.0, 0.95 -> (0.95, 0.0408).
+    """
+    from sklearn.model_selection import cross_validate
+
+    scores = cross_validate(pipe, X, y, cv=splitter)["test_score"]       # (k,) one accuracy per fold
+    return float(scores.mean()), float(scores.std())
+
+
 def evaluate(name: str, folds: int, seed: int, quick: bool = False):
-    """Cross-validate every model on one dataset. Returns (rows, best sklearn model name, its CV predictions)."""
+    """Cross-validate every model on one dataset. Returns (rows, best sklearn model name, its CV
+    predictions, y, class names); a row is (model name, mean accuracy, std, seconds)."""
     from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_validate
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     X, y, classes, prep = load(name)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -156,8 +195,8 @@ def evaluate(name: str, folds: int, seed: int, quick: bool = False):
     pipes = pipelines(name, prep, seed, quick)
     for label, pipe in pipes.items():
         start = time.perf_counter()
-        scores = cross_validate(pipe, X, y, cv=splitter)["test_score"]
-        rows.append((label, float(scores.mean()), float(scores.std()), time.perf_counter() - start))
+        mean, std = cross_val_accuracy(pipe, X, y, splitter)
+        rows.append((label, mean, std, time.perf_counter() - start))
     best = max((r for r in rows if not r[0].startswith("ours")), key=lambda r: r[1])[0]
     pred = cross_val_predict(clone(pipes[best]), X, y, cv=splitter)
     return rows, best, pred, y, classes

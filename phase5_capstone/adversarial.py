@@ -25,9 +25,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import minigrad as mg
 import numpy as np
 
+import minigrad as mg
 from common import cli, plotting
 from phase5_capstone.train_mnist import load_images, make_model
 
@@ -36,7 +36,13 @@ DEFAULT_EPS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 
 # ----------------------------------------------------------------------------- attacks
 def input_gradient(model: mg.Module, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """dL/dx of the mean cross-entropy for a batch x (N, ...) with labels y (N,). Weights untouched."""
+    """dL/dx of the mean cross-entropy for a batch x (N, ...) with labels y (N,). Weights untouched.
+
+    The same backward pass that trains the network, asked for another gradient: make x a tensor
+    that requires gradients, compute L = cross_entropy(model(x), y), call backward, and read x's
+    ``.grad`` (an array shaped like x). The backward pass also filled the weights' ``.grad``;
+    reset those to None, so that the next optimizer step does not use them.
+    """
     xt = mg.Tensor(x, requires_grad=True)
     loss = mg.cross_entropy(model(xt), y)
     loss.backward()
@@ -46,7 +52,12 @@ def input_gradient(model: mg.Module, x: np.ndarray, y: np.ndarray) -> np.ndarray
 
 
 def fgsm(model: mg.Module, x: np.ndarray, y: np.ndarray, eps: float) -> np.ndarray:
-    """Fast gradient sign method: x + eps * sign(dL/dx), clipped to the valid pixel range [0, 1]."""
+    """Fast gradient sign method: x' = clip(x + eps * sign(dL/dx), 0, 1), one step per pixel.
+
+    x (N, C, H, W) float32 images in [0, 1], y (N,) labels -> x' with x's shape and dtype. Every
+    pixel moves by exactly eps (or less, where the clip to the valid range [0, 1] stops it) in
+    the direction that raises the loss, so ||x' - x||_inf <= eps. With eps = 0, x comes back.
+    """
     if eps == 0:
         return x
     return np.clip(x + eps * np.sign(input_gradient(model, x, y)), 0.0, 1.0).astype(x.dtype)
@@ -54,7 +65,17 @@ def fgsm(model: mg.Module, x: np.ndarray, y: np.ndarray, eps: float) -> np.ndarr
 
 def pgd(model: mg.Module, x: np.ndarray, y: np.ndarray, eps: float, steps: int = 10,
         alpha: float | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Projected gradient descent in the L-inf ball of radius eps, from a random start."""
+    """Projected gradient descent in the L-inf ball of radius eps, from a random start.
+
+    x (N, C, H, W) images in [0, 1], y (N,) labels -> adversarial images, x's shape and dtype.
+    Start at x + uniform(-eps, eps) noise (clipped to [0, 1]), then ``steps`` times:
+
+        x' = x' + alpha * sign(dL/dx')           an FGSM step of size alpha (default 2.5 eps / steps)
+        x' = clip(x', x - eps, x + eps)          project back into the ball around the ORIGINAL x
+        x' = clip(x', 0, 1)                      and into the valid pixel range
+
+    With eps = 0, x comes back. ``rng`` draws the start (default: a generator seeded with 0).
+    """
     if eps == 0:
         return x
     rng = rng or np.random.default_rng(0)
@@ -83,6 +104,26 @@ def attacked_accuracy(model: mg.Module, x: np.ndarray, y: np.ndarray, eps: float
 
 
 # ----------------------------------------------------------------------------- training
+def training_loss(model: mg.Module, xb: np.ndarray, yb: np.ndarray, adv_eps: float = 0.0) -> mg.Tensor:
+    """The loss one training batch is trained on (a scalar Tensor, ready for ``backward()``).
+
+    xb (N, C, H, W) images in [0, 1], yb (N,) labels. Plain training (``adv_eps`` = 0) uses the
+    mean cross-entropy L(x). Adversarial training (Goodfellow et al. 2015) attacks the batch
+    with the model as it is now and trains on both versions, half and half:
+
+        x_adv = FGSM(x, adv_eps) = clip(x + adv_eps * sign(dL/dx), 0, 1)
+        loss  = 0.5 * L(x) + 0.5 * L(x_adv)
+
+    The attack is made before this loss is built, and it is a fixed input (a NumPy array): the
+    gradient flows into the weights through both terms, never back through the attack.
+    """
+    if adv_eps:
+        xb_adv = fgsm(model, xb, yb, adv_eps)
+        return 0.5 * mg.cross_entropy(model(mg.Tensor(xb)), yb) \
+            + 0.5 * mg.cross_entropy(model(mg.Tensor(xb_adv)), yb)
+    return mg.cross_entropy(model(mg.Tensor(xb)), yb)
+
+
 def train_model(kind: str, x: np.ndarray, y: np.ndarray, epochs: int, seed: int, adv_eps: float = 0.0,
                 batch_size: int = 64, lr: float = 1e-3) -> mg.Module:
     """Train a minigrad model with Adam; with ``adv_eps`` > 0 each batch is half clean, half FGSM."""
@@ -97,12 +138,7 @@ def train_model(kind: str, x: np.ndarray, y: np.ndarray, epochs: int, seed: int,
         desc = f"{'adversarial ' if adv_eps else ''}training epoch {epoch + 1}/{epochs}"
         for i in tqdm(range(0, len(x), batch_size), desc=desc, leave=False, disable=None):
             xb, yb = x[order[i:i + batch_size]], y[order[i:i + batch_size]]
-            if adv_eps:
-                xb_adv = fgsm(model, xb, yb, adv_eps)
-                loss = 0.5 * mg.cross_entropy(model(mg.Tensor(xb)), yb) \
-                    + 0.5 * mg.cross_entropy(model(mg.Tensor(xb_adv)), yb)
-            else:
-                loss = mg.cross_entropy(model(mg.Tensor(xb)), yb)
+            loss = training_loss(model, xb, yb, adv_eps)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -183,7 +219,7 @@ def main(argv=None) -> int:
     print(f"=== Adversarial attacks on our minigrad {args.model.upper()} ({args.dataset}) ===")
     print(f"train {len(x)} images, {args.epochs} epochs; attack the first {len(x_test)} test images")
     # small MLP products run best on one BLAS thread (idle threads only spin on a busy machine)
-    limiter = mg.backend.blas_threads(1 if args.model == "mlp" else None)
+    limiter = mg.threads.blas_threads(1 if args.model == "mlp" else None)
     limiter.__enter__()
     start = time.perf_counter()
     plain = train_model(args.model, x, y, args.epochs, args.seed)

@@ -1,6 +1,6 @@
-"""Phase 5 catalogue entries (see common/catalogue.py)."""
+"""Phase 5 catalogue entries (see tools/catalogue.py)."""
 
-from common.catalogue import Milestone, Project, TourStep
+from tools.catalogue import Milestone, Project, TourStep
 
 T = "tests/phase5_capstone/"
 
@@ -16,16 +16,16 @@ PROJECTS = [
         tour=(TourStep(("phase5_capstone/minigrad_example.py", "--train-limit", "3000"), out=False, no_show=False),),
         milestones=(
             Milestone("Autograd computes correct gradients (every op equals PyTorch autograd, float64, 1e-6)",
-                      T + "test_minigrad_ops.py::test_fused_cross_entropy"),
+                      "tests/minigrad/test_ops.py::test_fused_cross_entropy"),
             Milestone("Linear layer trains correctly (layers and optimizers match torch step for step)",
-                      T + "test_minigrad_nn.py::test_optimizers_match_torch_step_for_step"),
+                      "tests/minigrad/test_nn.py::test_optimizers_match_torch_step_for_step"),
             Milestone("Train an MLP on MNIST: >= 98% test accuracy",
                       T + "test_train_mnist.py::test_mlp_reaches_98_percent_on_mnist"),
             Milestone("API feels like PyTorch: the project's example runs as written",
                       T + "test_train_mnist.py::test_seed_example_runs_as_written"),
         ),
         bench=("bench.bench_minigrad:autograd_overhead", "bench.bench_minigrad:mlp_epoch",
-               "bench.bench_minigrad:cnn_epoch"),
+               "bench.bench_minigrad:cnn_epoch", "bench.bench_minigrad:cnn_textbook_conv"),
         datasets=("mnist",),
     ),
     Project(

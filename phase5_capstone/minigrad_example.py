@@ -9,9 +9,9 @@ mg.cross_entropy, zero_grad / backward / step.
   python phase5_capstone/minigrad_example.py --train-limit 5000  (a quick look)
 """
 
-import minigrad
 import numpy as np
 
+import minigrad
 from common import cli, datasets
 
 parser = cli.make_parser(__doc__, prog="phase5_capstone/minigrad_example.py", out=False, show=False)
@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     x_train = mnist.x_train.reshape(-1, 784).astype(np.float32)[:args.train_limit] / 255
     y_train = mnist.y_train.astype(np.int64)[:args.train_limit]
     minigrad.manual_seed(args.seed)
-    minigrad.backend.blas_threads(1)  # small products: one BLAS thread is fastest (applies from here on)
+    minigrad.threads.blas_threads(1)  # small products: one BLAS thread is fastest (applies from here on)
     dataset = minigrad.TensorDataset(x_train, y_train)
     dataloader = minigrad.DataLoader(dataset, batch_size=64, shuffle=True, seed=args.seed)
 

@@ -97,7 +97,7 @@ def amount(value: float) -> str:
 def run_train(args: argparse.Namespace) -> int:
     kinds = tuple(args.models)
 
-    def money(value: float) -> str:      # the transcript's house prices are dollars; other targets are not
+    def money(value: float) -> str:      # house prices are dollars; other targets are not
         return ("$" if args.target == DEFAULT_TARGET else "") + amount(value)
 
     out = cli.out_dir(args, SCRIPT)
@@ -256,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="miscoverage of the conformal interval (default 0.1: a 90%% interval)")
     train.add_argument("--fast", action="store_true",
                        help="smaller boosting and fewer network epochs (for quick demos and tests)")
-    train.add_argument("--seed", type=int, default=cli.DEFAULT_SEED, help="seed of the split, folds and models")
+    train.add_argument("--seed", type=cli.seed_value, default=cli.DEFAULT_SEED,
+                       help="seed of the split, folds and models")
     train.add_argument("--out", type=Path, default=None, metavar="DIR",
                        help=f"folder for figures and model.npz/model.json (default outputs/{SCRIPT}/)")
     train.add_argument("--no-show", action="store_true", help="only save figures")

@@ -15,6 +15,7 @@ The maths being trained:
 Examples:
   python phase5_capstone/train_mnist.py --model mlp
   python phase5_capstone/train_mnist.py --model cnn
+  python phase5_capstone/train_mnist.py --model cnn --reference   (the textbook conv2d: same maths, slower)
   python phase5_capstone/train_mnist.py --model cnn --backend torch --dataset fashion-mnist
   python phase5_capstone/train_mnist.py --model cnn --dataset fashion-mnist --width 32 --epochs 8   (92.42%)
   python phase5_capstone/train_mnist.py --model cnn --dataset cifar-10   (download-only data)
@@ -89,20 +90,25 @@ class MinigradBackend:
 
     name = "minigrad"
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, reference: bool = False):
         import minigrad
 
         self.mg = minigrad
+        self.reference = reference
         minigrad.manual_seed(seed)
 
     def build(self, kind, in_shape, classes, lr, width=16):
         self.model = make_model(self.mg, kind, in_shape, classes, width)
+        if self.reference:   # the textbook conv2d (a sum over kernel offsets, left to autograd)
+            for layer in self.model:
+                if isinstance(layer, self.mg.Conv2d):
+                    layer.fused = False
         self.opt = self.mg.Adam(self.model.parameters(), lr=lr)
         return self.model
 
     def step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
         """One Adam step on a batch, data-parallel: each thread (one per core, or as limited by
-        ``minigrad.backend.blas_threads``) runs forward and backward on its share of the batch and
+        ``minigrad.threads.blas_threads``) runs forward and backward on its share of the batch and
         the gradients add up in the parameters. Returns (mean loss, correct predictions)."""
         correct = []
 
@@ -112,7 +118,7 @@ class MinigradBackend:
             return self.mg.cross_entropy(logits, yb[rows])
 
         self.opt.zero_grad()
-        loss = self.mg.backend.data_parallel(loss_of, len(xb))
+        loss = self.mg.threads.data_parallel(loss_of, len(xb))
         self.opt.step()
         return loss, sum(correct)
 
@@ -288,16 +294,17 @@ def plot_filters(weights: np.ndarray, path: Path) -> Path:
 
 
 def plot_feature_maps(image: np.ndarray, outputs: list[np.ndarray], label: str, path: Path) -> Path:
-    """One image and the feature maps after each conv block (relu outputs), 8 channels each."""
+    """One image and the feature maps after each conv block (relu outputs), up to 8 channels each."""
     maps = [outputs[1][0], outputs[4][0]]      # after conv1+relu, after conv2+relu
-    fig, axes = plotting.figure(3, 8, figsize=(13, 5.5))
+    shown = max(2, min(8, maps[0].shape[0], maps[1].shape[0]))
+    fig, axes = plotting.figure(3, shown, figsize=(13, 5.5))
     for ax in axes.ravel():
         ax.axis("off")
     img = image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
     axes[0, 0].imshow(img, cmap="gray")
     axes[0, 0].set_title(f"input ({label})", fontsize=8)
     for row, (fmap, name) in enumerate(zip(maps, ("conv1", "conv2")), start=1):
-        for j in range(8):
+        for j in range(min(shown, fmap.shape[0])):
             axes[row, j].imshow(fmap[j], cmap="viridis")
             axes[row, j].set_title(f"{name} ch{j} {fmap.shape[1]}x{fmap.shape[2]}", fontsize=7)
     fig.suptitle("feature maps: each is the input convolved with one filter, then relu")
@@ -321,13 +328,18 @@ def main(argv=None) -> int:
                         help="use only the first N training images (quick runs)")
     parser.add_argument("--test-limit", type=cli.positive_int, default=None,
                         help="evaluate on only the first N test images")
+    parser.add_argument("--reference", action="store_true",
+                        help="run the textbook (reference) implementation instead of the fast one: the CNN's "
+                             "convolutions use the textbook conv2d (the MLP has no second tier, so it is unchanged)")
     args = parser.parse_args(argv)
+    if args.reference and args.backend == "torch":
+        raise cli.UserError("--reference runs minigrad's textbook conv2d; use it with --backend minigrad")
     epochs = args.epochs or (8 if args.model == "mlp" else 5)
 
     x, y, x_test, y_test, classes = load_images(args.dataset)
     x, y = x[:args.train_limit], y[:args.train_limit]
     x_test, y_test = x_test[:args.test_limit], y_test[:args.test_limit]
-    backend = (MinigradBackend if args.backend == "minigrad" else TorchBackend)(args.seed)
+    backend = MinigradBackend(args.seed, args.reference) if args.backend == "minigrad" else TorchBackend(args.seed)
     model = backend.build(args.model, x.shape[1:], len(classes), args.lr, args.width)
     out = cli.out_dir(args, "train_mnist")
     plotting.setup(args.no_show)
@@ -339,6 +351,9 @@ def main(argv=None) -> int:
     print(f"Adam lr={args.lr} (cosine decay per epoch), batch {args.batch_size}, {epochs} epochs, seed {args.seed}")
     if args.model == "cnn" and args.width != 16:
         print(f"CNN width {args.width} (conv channels {args.width} and {2 * args.width})")
+    if args.reference:
+        print("Convolution: the textbook conv2d (a sum over kernel offsets, gradients by autograd)"
+              if args.model == "cnn" else "--reference: the MLP has no second tier, so this run is the usual one")
 
     def report(epoch, hist):
         print(f"Epoch {epoch}: Loss = {hist.epoch_loss[-1]:.4f}  train acc {100 * hist.train_acc[-1]:.2f}%  "
@@ -347,7 +362,7 @@ def main(argv=None) -> int:
     import minigrad
 
     # batch-64 MLP products are too small for BLAS threads (they only spin and stall on a busy machine)
-    with minigrad.backend.blas_threads(1 if args.model == "mlp" else None):
+    with minigrad.threads.blas_threads(1 if args.model == "mlp" else None):
         hist = train(backend, x, y, x_test, y_test, epochs, args.batch_size, args.seed, args.lr, on_epoch=report)
     total = sum(hist.epoch_time)
     print(f"\nTest accuracy: {100 * hist.test_acc[-1]:.2f}%")
@@ -362,7 +377,7 @@ def main(argv=None) -> int:
     backend.save(out / f"{stem}.npz")
     meta = {"model": args.model, "backend": backend.name, "dataset": name, "epochs": epochs,
             "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed, "train_images": len(x),
-            "width": args.width,
+            "width": args.width, "reference": args.reference,
             "test_accuracy": hist.test_acc[-1], "epoch_loss": hist.epoch_loss, "test_acc": hist.test_acc,
             "epoch_time_s": hist.epoch_time, "in_shape": list(x.shape[1:]), "classes": list(classes)}
     cli.save_text(out / f"{stem}.json", json.dumps(meta, indent=2) + "\n")

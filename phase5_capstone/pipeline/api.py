@@ -32,7 +32,24 @@ class ApiError(Exception):
 
 
 def validate_record(record, pre, where: str = "") -> dict:
-    """Check one record against the training schema; ApiError(422) naming the first bad field."""
+    """Check one record against the training schema; ApiError(422) naming the first bad field.
+
+    ``pre`` (the fitted Preprocessor) knows the schema: ``pre.numeric`` (numbers, or None for
+    missing), ``pre.categorical`` ({column: its training levels}) and ``pre.input_columns`` (all
+    of them, every one required). ``where`` prefixes the field name ("[3]." for the 4th record
+    of a list). Returns the record unchanged when it is valid; otherwise raises
+    ``ApiError(422, field, message)`` for the first problem, checked in this order:
+
+        not a dict                    field where or "body"  "expected a JSON object with the fields ..."
+        a field not in the schema     "unknown field 'pool'; expected: ..."
+        a required field absent       "missing field 'median_income'"
+        a number field                None is fine; a bool or a non-number -> "... must be a number
+                                      (or null) ..."; NaN or infinity -> "... must be a finite number ..."
+        a text field                  not a str -> "... must be a string, one of [...]";
+                                      not a training level -> "unknown category 'X' for 'col'; ..."
+
+    Mind that True is an int in Python (isinstance(True, int) is True): reject bools first.
+    """
     if not isinstance(record, dict):
         raise ApiError(422, where or "body", f"expected a JSON object with the fields {', '.join(pre.input_columns)}")
     for name in record:
@@ -60,7 +77,18 @@ def validate_record(record, pre, where: str = "") -> dict:
 
 
 def parse_body(raw: bytes, pre) -> tuple[list[dict], bool]:
-    """(validated records, whether the body was a single object)."""
+    """(validated records, whether the body was a single object) from the raw request body (bytes).
+
+    The body is one JSON object (a record) or a list of 1 to MAX_RECORDS of them:
+
+        not JSON at all           ApiError(400, "body", "the body is not valid JSON: ...")
+        an object                 ([validate_record(body, pre)], True)
+        a list                    length outside 1..MAX_RECORDS -> ApiError(422, "body", "send
+                                  between 1 and ... records, got n"); else each record validated
+                                  with where = "[i]." -> (records, False)
+        anything else             ApiError(422, "body", "expected a JSON object (one record) or a
+                                  list of objects")
+    """
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

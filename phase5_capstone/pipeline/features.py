@@ -58,10 +58,44 @@ def column_kinds(frame: pd.DataFrame, target: str) -> tuple[list[str], list[str]
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den where den > 0, else NaN (and NaN for any non-finite result)."""
+    """num / den where den > 0, else NaN (and NaN for any non-finite result). Arrays of one shape.
+
+    A ratio feature such as rooms_per_household = total_rooms / households is missing (NaN,
+    imputed later) when the denominator is 0 or negative, or when either input is missing.
+
+    >>> ratio(np.array([6.0, 1.0, 2.0]), np.array([3.0, 0.0, np.nan])).tolist()
+    [2.0, nan, nan]
+    """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     return np.where(np.isfinite(value), value, np.nan)
+
+
+def one_hot(text: np.ndarray, levels: list[str]) -> np.ndarray:
+    """One-hot columns of a text column, the first level as the baseline: (n,) -> (n, k - 1) floats.
+
+    ``text`` holds n strings, ``levels`` the k levels seen in training, sorted. Column j - 1 is
+    1.0 where text == levels[j], for j = 1..k-1; the baseline levels[0], and any text that is
+    not a known level, gives a row of zeros. Dropping the baseline's own column keeps the k
+    columns from always adding up to 1 (that would copy the intercept, and make X^T X singular).
+
+    >>> one_hot(np.array(["b", "a", "c"], dtype=object), ["a", "b", "c"]).tolist()
+    [[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]
+    """
+    return (text[:, None] == np.array(levels[1:], dtype=object)[None, :]).astype(float)
+
+
+def fit_scaling(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, std) of each column of the training matrix raw (n, d): two (d,) arrays.
+
+    Standardising is then z = (x - mean) / std for training, validation, test and API rows
+    alike. std is the population standard deviation (divide by n, as scikit-learn's
+    StandardScaler does); a constant column (std < 1e-12) gets std = 1, so that it becomes 0
+    instead of 0 / 0.
+    """
+    mean = raw.mean(axis=0)
+    std = raw.std(axis=0)
+    return mean, np.where(std > 1e-12, std, 1.0)
 
 
 def add_ratios(numeric: pd.DataFrame, ratios: list[str]) -> pd.DataFrame:
@@ -102,10 +136,7 @@ class Preprocessor:
             levels[name] = sorted(text.unique())
             modes[name] = str(text.mode().iloc[0])
         pre = cls(numeric, levels, made, medians, modes, np.zeros(0), np.ones(0))
-        raw = pre._unscaled(frame)
-        pre.mean = raw.mean(axis=0)
-        std = raw.std(axis=0)
-        pre.std = np.where(std > 1e-12, std, 1.0)
+        pre.mean, pre.std = fit_scaling(pre._unscaled(frame))
         return pre
 
     def _unscaled(self, frame: pd.DataFrame) -> np.ndarray:
@@ -133,7 +164,7 @@ class Preprocessor:
         blocks = [values]
         for (name, levels), column in zip(self.categorical.items(), cats):
             text = np.array([self.modes[name] if v is None or v != v else str(v) for v in column], dtype=object)
-            blocks.append((text[:, None] == np.array(levels[1:], dtype=object)[None, :]).astype(float))
+            blocks.append(one_hot(text, levels))
             names += [f"{name}={level}" for level in levels[1:]]
         self.features = names
         return np.hstack(blocks)

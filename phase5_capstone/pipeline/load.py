@@ -8,7 +8,7 @@ import pandas as pd
 from common import datasets
 from common.cli import UserError
 
-#: Project 19's transcript calls the California housing table ``housing_data.csv``.
+#: Project 19's example session calls the California housing table ``housing_data.csv``.
 ALIASES = {"housing_data.csv": "california-housing"}
 DEFAULT_TARGET = "median_house_value"
 

@@ -126,3 +126,43 @@ def test_user_error_helper_rejects_tracebacks():
 
     with pytest.raises(AssertionError):
         assert_user_error(R())
+
+
+@pytest.mark.parametrize("text", ["x + sin", "sin", "1" + "0" * 309, "x\udcff", "cos + 1"])
+def test_expression_edge_cases_are_user_errors(text):
+    """A function name used as a value, a number beyond float range, text that is not UTF-8."""
+    with pytest.raises(expr.ExpressionError):
+        expr.compile_expression(text)
+
+
+def test_seed_and_bounded_values():
+    import argparse
+
+    assert cli.seed_value("0") == 0 and cli.seed_value(str(2**32 - 1)) == 2**32 - 1
+    for bad in ("-1", str(2**32), "1.5", "x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            cli.seed_value(bad)
+    parse = cli.bounded_int(1, 10)
+    assert parse("10") == 10
+    for bad in ("0", "11", "ten"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse(bad)
+
+
+def test_output_paths_that_cannot_be_written_are_user_errors(tmp_path):
+    (tmp_path / "fig.png").mkdir()                      # a folder where the file should go
+    with pytest.raises(cli.UserError, match="folder of that name"), cli.atomic_path(tmp_path / "fig.png"):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.png"]   # no temp file left behind
+    afile = tmp_path / "plain"
+    afile.write_text("x")
+    with pytest.raises(cli.UserError, match="is a file"):
+        cli.out_dir(argparse_namespace(out=afile), "demo")
+    with pytest.raises(cli.UserError, match="cannot create"):
+        cli.out_dir(argparse_namespace(out=afile / "sub"), "demo")
+
+
+def argparse_namespace(**kw):
+    import argparse
+
+    return argparse.Namespace(**kw)

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import harness
-from bench.run import render
-from common import catalogue, milestones, tour
+from tools import bench_harness as harness
+from tools import catalogue, milestones, tour
+from tools.bench import render
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,6 +34,36 @@ def test_catalogue_is_consistent():
     assert catalogue.get("linalg_basics").phase == "phase1_linalg"
 
 
+def test_every_milestone_check_is_a_collected_test_or_an_importable_function():
+    """A renamed or deleted test must fail here, not silently drop a milestone from the checklist.
+
+    Every pytest check is looked up among the node ids that pytest really collects (a
+    parametrised test counts through its ``[...]`` ids); every ``module:function`` check must import
+    and be callable.
+    """
+    import importlib
+
+    nodes, functions = [], []
+    for p in catalogue.all_projects():
+        for m in (*p.milestones, *p.boss):
+            (nodes if milestones._is_pytest_node(m.check) else functions).append(m.check)
+    assert nodes
+    collected = milestones.collect_node_ids(sorted({n.split("::", 1)[0] for n in nodes}))
+    lost = [n for n in nodes if not any(c == n or c.startswith(n + "[") for c in collected)]
+    assert not lost, f"milestone checks that pytest does not collect: {lost}"
+    for check in functions:
+        module_name, _, func_name = check.partition(":")
+        assert callable(getattr(importlib.import_module(module_name), func_name)), check
+
+
+def test_collecting_finds_a_renamed_test(tmp_path, monkeypatch):
+    """The collection step itself: a test file with one test yields exactly that node id."""
+    (tmp_path / "test_demo.py").write_text("def test_kept():\n    pass\n")
+    monkeypatch.chdir(tmp_path)
+    ids = milestones.collect_node_ids(["test_demo.py"], rootdir=tmp_path)
+    assert ids == ["test_demo.py::test_kept"]
+
+
 def test_function_check_outcomes():
     assert milestones.run_function_check("math:pi").status == "failed"  # not callable -> failed
     assert milestones.run_function_check("nope.module:x").status == "missing"
@@ -53,7 +83,7 @@ def _failing_check():
 def test_milestones_command_end_to_end(run_cli, tmp_path):
     """Runs the real checklist for phase 1 and writes the Markdown report."""
     report = tmp_path / "milestones.md"
-    res = run_cli("-m", "common.milestones", "--phase", "phase1_linalg", "--quick", "--out", report)
+    res = run_cli("-m", "tools.milestones", "--phase", "phase1_linalg", "--quick", "--out", report)
     assert "Phase 1 - Linear algebra" in res.stdout, res
     assert re.search(r"\[x\] M1: 2x2 eigenvalues", res.stdout), res
     text = report.read_text()
@@ -62,7 +92,7 @@ def test_milestones_command_end_to_end(run_cli, tmp_path):
 
 
 def test_tour_end_to_end(run_cli, tmp_path):
-    res = run_cli("-m", "common.tour", "--only", "linalg_basics", "--out", tmp_path)
+    res = run_cli("-m", "tools.tour", "--only", "linalg_basics", "--out", tmp_path)
     assert res.returncode == 0, res
     assert "Tour: 1 ran, 0 failed, 0 skipped" in res.stdout
     index = (tmp_path / "index.html").read_text()
@@ -112,7 +142,7 @@ def test_bench_budget_rows_and_ceiling():
 
 @pytest.mark.slow
 def test_registered_bench_rows_construct():
-    from bench.run import load_comparisons
+    from tools.bench import load_comparisons
 
     for project in catalogue.all_projects():
         for ref in project.bench:

@@ -21,14 +21,14 @@ def trained(tmp_path_factory):
     return out
 
 
-def test_training_lowers_loss_and_resumes(trained, call_main):
+def test_training_lowers_loss_and_resumes(trained, run_main):
     meta = json.loads((trained / "ckpt.json").read_text())
     hist = meta["history"]
     assert [h["iter"] for h in hist] == [0, 60, 120]
     assert hist[0]["val"] > 4.0                          # ~ln(65) at initialisation
     assert hist[-1]["val"] < hist[0]["val"] - 1.0        # a real drop (about 4.2 -> 2.9)
     assert (trained / "ckpt.npz").stat().st_size > 100_000 and (trained / "loss.png").stat().st_size > 10_000
-    res = call_main(gpt.main, "train", *TINY, "--iters", "150", "--eval-every", "30", "--resume", "--out", trained)
+    res = run_main(gpt.main, "train", *TINY, "--iters", "150", "--eval-every", "30", "--resume", "--out", trained)
     assert res.returncode == 0, res
     assert "Resuming from" in res.stdout and "at iteration 120" in res.stdout
     assert "(iter 150): Loss = " in res.stdout and "(iter 0)" not in res.stdout
@@ -37,53 +37,48 @@ def test_training_lowers_loss_and_resumes(trained, call_main):
     assert meta["history"][-1]["val"] <= hist[-1]["val"] + 0.05
 
 
-def test_train_transcript_fields(trained):
-    # the fixture's run printed the transcript; re-run 1 step in-process to capture it
-    import contextlib
-    import io
-
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        gpt.main(["train", "shakespeare.txt", *TINY, "--iters", "2", "--eval-every", "1", "--eval-iters", "1",
-                  "--out", str(trained.parent / "t2")])
-    text = buf.getvalue()
+def test_train_transcript_fields(trained, run_main):
+    res = run_main(gpt.main, "train", "shakespeare.txt", *TINY, "--iters", "2", "--eval-every", "1",
+                   "--eval-iters", "1", "--out", trained.parent / "t2")
+    assert res.returncode == 0, res
+    text = res.stdout
     for field in ("=== MiniGPT from Scratch ===", "Tokenizer: character-level, 65 symbols",
                   "Model: 2 layers, 2 heads, 48 dim", "Parameters: ", "Training on tiny-shakespeare (1.1 MB",
                   "Epoch 0.00 (iter 1): Loss = ", "Perplexity = ", "Sample (80 tokens"):
         assert field in text, (field, text)
 
 
-def test_generate_cli(trained, run_cli, call_main):
+def test_generate_cli(trained, run_cli, run_main):
     res = run_cli("final_gpt/gpt.py", "generate", "--prompt", "To be, or not to be", "--length", "60",
                   "--checkpoint", trained)
     assert res.returncode == 0, res
     assert res.stdout.startswith("To be, or not to be") and "KV cache" in res.stdout
     body = res.stdout.split("\n[")[0]
     assert len(body) >= len("To be, or not to be") + 60
-    again = call_main(gpt.main, "generate", "--prompt", "To be, or not to be", "--length", "20", "--no-cache",
+    again = run_main(gpt.main, "generate", "--prompt", "To be, or not to be", "--length", "20", "--no-cache",
                       "--out", trained)
     assert again.returncode == 0 and "recomputing the context" in again.stdout, again
 
 
-def test_bad_input(trained, run_cli, call_main, tmp_path):
+def test_bad_input(trained, run_cli, run_main, tmp_path):
     assert_user_error(run_cli("final_gpt/gpt.py", "train", tmp_path / "nope.txt"), "no such file")  # real exit
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n")
-    assert_user_error(call_main(gpt.main, "train", empty), "empty")
-    assert_user_error(call_main(gpt.main, "train", "--heads", "3", "--dim", "128"), "divisible")
-    assert_user_error(call_main(gpt.main, "train", "--dropout", "1.5"), "--dropout")
-    assert_user_error(call_main(gpt.main, "train", "--tokenizer", "words"), "--tokenizer")
-    assert_user_error(call_main(gpt.main, "train", "--lr", "nan"), "--lr")
-    assert_user_error(call_main(gpt.main, "train", "--workers", "0"), "--workers")
-    assert_user_error(call_main(gpt.main, "generate", "--checkpoint", tmp_path), "no checkpoint")
-    assert_user_error(call_main(gpt.main, "generate", "--prompt", "東京", "--checkpoint", trained),
+    assert_user_error(run_main(gpt.main, "train", empty), "empty")
+    assert_user_error(run_main(gpt.main, "train", "--heads", "3", "--dim", "128"), "divisible")
+    assert_user_error(run_main(gpt.main, "train", "--dropout", "1.5"), "--dropout")
+    assert_user_error(run_main(gpt.main, "train", "--tokenizer", "words"), "--tokenizer")
+    assert_user_error(run_main(gpt.main, "train", "--lr", "nan"), "--lr")
+    assert_user_error(run_main(gpt.main, "train", "--workers", "0"), "--workers")
+    assert_user_error(run_main(gpt.main, "generate", "--checkpoint", tmp_path), "no checkpoint")
+    assert_user_error(run_main(gpt.main, "generate", "--prompt", "東京", "--checkpoint", trained),
                       "not in the tokenizer")
-    assert_user_error(call_main(gpt.main, "generate", "--temperature", "0", "--checkpoint", trained),
+    assert_user_error(run_main(gpt.main, "generate", "--temperature", "0", "--checkpoint", trained),
                       "--temperature")
     (tmp_path / "ckpt.json").write_text("{not json")
     (tmp_path / "ckpt.npz").write_bytes(b"garbage")
-    assert_user_error(call_main(gpt.main, "generate", "--checkpoint", tmp_path), "cannot load")
-    assert_user_error(call_main(gpt.main, "train", "--resume", "--out", tmp_path), "cannot load")
+    assert_user_error(run_main(gpt.main, "generate", "--checkpoint", tmp_path), "cannot load")
+    assert_user_error(run_main(gpt.main, "train", "--resume", "--out", tmp_path), "cannot load")
 
 
 def test_batches_and_schedule():
@@ -116,16 +111,16 @@ def test_transcript_configuration_builds(run_cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_generates_shakespeare_like_text(call_main, tmp_path):
+def test_generates_shakespeare_like_text(run_main, tmp_path):
     """800 steps of the default (nanoGPT CPU) model: validation loss well below the unigram level (3.3),
     and 2,000 sampled characters with the shape of a play: speaker names on their own line, short verse
     lines, common English words."""
-    res = call_main(gpt.main, "train", "shakespeare.txt", "--iters", "800", "--eval-every", "800", "--eval-iters", "10",
+    res = run_main(gpt.main, "train", "shakespeare.txt", "--iters", "800", "--eval-every", "800", "--eval-iters", "10",
                     "--sample-len", "0", "--out", tmp_path)
     assert res.returncode == 0, res
     meta = json.loads((tmp_path / "ckpt.json").read_text())
     assert meta["history"][-1]["val"] < 2.2
-    res = call_main(gpt.main, "generate", "--length", "2000", "--checkpoint", tmp_path)
+    res = run_main(gpt.main, "generate", "--length", "2000", "--checkpoint", tmp_path)
     assert res.returncode == 0, res
     sample = res.stdout.split("\n[2000 tokens")[0]
     speakers = re.findall(r"^[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?:$", sample, flags=re.M)
@@ -135,3 +130,18 @@ def test_generates_shakespeare_like_text(call_main, tmp_path):
     words = re.findall(r"[a-z]+", sample.lower())
     common = {"the", "and", "to", "of", "a", "i", "you", "my", "that", "is", "in", "not", "me", "with", "it"}
     assert sum(w in common for w in words) >= 40, sample
+
+
+def test_reference_training_runs_the_textbook_tier(run_main, tmp_path):
+    """``train --reference`` (a few steps) trains the textbook tier end to end and says so; from the
+    same seed its losses are the fast tier's (float32, to the printed 4 decimals)."""
+    args = ("train", "shakespeare.txt", *TINY, "--iters", "4", "--eval-every", "2", "--eval-iters", "2",
+            "--sample-len", "20")
+    textbook = run_main(gpt.main, *args, "--reference", "--out", tmp_path / "textbook")
+    assert textbook.returncode == 0, textbook
+    assert "Implementation: textbook tier" in textbook.stdout
+    fast = run_main(gpt.main, *args, "--out", tmp_path / "fast")
+    losses = [re.findall(r"Loss = ([0-9.]+)", r.stdout) for r in (textbook, fast)]
+    assert losses[0] and losses[0] == losses[1]
+    again = run_main(gpt.main, "generate", "--length", "10", "--reference", "--checkpoint", tmp_path / "textbook")
+    assert again.returncode == 0, again

@@ -1,6 +1,7 @@
 """image_lab: transforms by inverse mapping with our own matrices, checked against exact array ops
-(flip, 90-degree turns) and against Pillow's Image.transform on the same matrix (mean |diff| <= 1 grey
-level away from the borders; the issue allows 2). Pillow is only the reference here, never in the core."""
+(flip, 90-degree turns), against scipy for bilinear sampling (atol 1e-3) and against Pillow's
+Image.transform on the same matrix (mean |diff| <= 1 grey level away from the borders; the issue
+allows 2). Pillow is only the reference here, never in the core."""
 
 import numpy as np
 import pytest
@@ -100,6 +101,14 @@ def test_bilinear_blends_neighbours():
     x, y = np.array([0.5, 0.25, 1.0]), np.array([0.5, 0.0, 1.0])
     np.testing.assert_allclose(il.sample(img, x, y, "bilinear"), [100.0, 25.0, 250.0], atol=1e-4)
     np.testing.assert_allclose(il.sample(img, x, y, "nearest"), [250.0, 0.0, 250.0])
+    # at random positions inside a random image: scipy's order-1 spline is bilinear (atol 1e-3, float32)
+    from scipy.ndimage import map_coordinates
+
+    grey = small_image(30, 45, seed=3)[..., 0]
+    rng = np.random.default_rng(4)
+    px, py = rng.uniform(0, 44, 500), rng.uniform(0, 29, 500)
+    np.testing.assert_allclose(il.sample(grey, px, py, "bilinear"),
+                               map_coordinates(grey.astype(float), [py, px], order=1), atol=1e-3)
     # enlarging 8x: nearest gives flat 8x8 blocks (blocky), bilinear a gradient with many more levels
     big = small_image(8, 8)
     op, size = il.scale_matrix(8, 8, (8, 8))

@@ -66,6 +66,16 @@ def test_cli_transcript(run_cli, tmp_path):
     assert "matmul (40x40 @ 40x40)" in res.stdout
     assert "(complex)" in res.stdout and "(repeated)" in res.stdout and "your matrix" in res.stdout
     assert (tmp_path / "transforms.png").stat().st_size > 10_000
+    # the figure's matrices against independent references (atol 1e-12): scipy's rotation about z
+    # and the least-squares projection A A^+ onto the column space of A = direction
+    from scipy.spatial.transform import Rotation
+
+    for degrees in (30.0, -75.0, 180.0):
+        ref = Rotation.from_euler("z", degrees, degrees=True).as_matrix()[:2, :2]
+        np.testing.assert_allclose(lb.rotation(math.radians(degrees)), ref, atol=1e-12)
+    for direction in ((1.0, 1.0), (3.0, -4.0), (0.0, 2.0)):
+        a = np.array(direction).reshape(2, 1)
+        np.testing.assert_allclose(lb.projection(direction), a @ np.linalg.pinv(a), atol=1e-12)
 
 
 def test_cli_bad_matrix(run_cli, tmp_path):

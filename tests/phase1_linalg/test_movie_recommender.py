@@ -1,7 +1,6 @@
 """movie_recommender: dot/cosine vs NumPy and scikit-learn, MF gradients vs finite differences,
 baseline vs least squares, recommendations and the u1..u5 evaluation on MovieLens 100k."""
 
-import io
 import re
 
 import numpy as np
@@ -175,6 +174,21 @@ def test_titles_and_rating_parsing():
 
 @movielens
 def test_cli_interactive_transcript(run_cli, tmp_path):
+    # the two steps behind the recommendations, against a direct computation (atol 1e-12):
+    # the taste vector p = sum_j (r_j - 3) v_j / |v_j| scored by scikit-learn's cosine
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    rng = np.random.default_rng(8)
+    v = rng.normal(size=(12, 9))
+    v[:, 4] = 0.0                                                     # a movie nobody rated
+    rated, given = np.array([0, 2, 5]), np.array([5.0, 1.0, 3.0])
+    taste = sum((r - 3.0) * v[:, j] / np.linalg.norm(v[:, j]) for j, r in zip(rated, given))
+    np.testing.assert_allclose(mr.taste_scores(v, rated, given), cosine_similarity(taste[None], v.T)[0], atol=1e-12)
+    np.testing.assert_array_equal(mr.taste_scores(v, rated, np.full(3, 3.0)), np.zeros(9))
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    counts = np.array([100, 100, 10, 100, 100, 100])
+    # best first, without the rated movie 0 and the rarely rated movie 2
+    np.testing.assert_array_equal(mr.recommend(scores, np.array([0]), counts, n=3, min_ratings=50), [1, 3, 4])
     # stdin plays the person at the prompt; "great" is rejected and asked again
     res = run_cli(SCRIPT, "--no-show", "--out", tmp_path, input="5\n2\ngreat\n4\nskip\n\n")
     assert res.returncode == 0, res
@@ -194,39 +208,26 @@ def test_cli_interactive_transcript(run_cli, tmp_path):
     assert (tmp_path / "recommendations.png").stat().st_size > 10_000
 
 
-def run_main(argv, capsys, monkeypatch, stdin="") -> tuple[int, str, str]:
-    """main() in-process through cli.run, stdin from a string (argparse errors raise SystemExit)."""
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    try:
-        code = cli.run(mr.main, [str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @movielens
-def test_cli_ratings_option_and_similar(tmp_path, capsys, monkeypatch):
-    code, out, _ = run_main(["--ratings", "Godfather, The (1972)=5, Titanic=1", "--no-show", "--out", tmp_path],
-                            capsys, monkeypatch)
+def test_cli_ratings_option_and_similar(tmp_path, run_main):
+    code, out, _ = run_main(mr.main, "--ratings", "Godfather, The (1972)=5, Titanic=1", "--no-show", "--out", tmp_path)
     assert code == 0
     assert "The Godfather: Part II (1974)" in out.split("Top 5 recommendations")[1].splitlines()[1]
     assert "user-user cosine" in out
-    code, out, _ = run_main(["--similar", "Toy Story", "--top", "3", "--no-show", "--out", tmp_path],
-                            capsys, monkeypatch)
+    code, out, _ = run_main(mr.main, "--similar", "Toy Story", "--top", "3", "--no-show", "--out", tmp_path)
     assert code == 0
     assert "point the same way as Toy Story (1995)" in out
     assert len(re.findall(r"^\d\. .+ \(similarity: \d\.\d\d\)$", out, flags=re.M)) == 3
 
 
 @movielens
-def test_cli_bad_inputs(run_cli, tmp_path, capsys, monkeypatch):
+def test_cli_bad_inputs(run_cli, tmp_path, run_main):
     assert_user_error(run_cli(SCRIPT, "--ratings", "The Matrix=5", "--out", tmp_path), "no movie")
     assert_user_error(run_cli(SCRIPT, "--evaluate", "--folds", "u9"), "--folds")
     cases = [(["--ratings", "Titanic=7"], "1 to 5"), (["--ratings", "Titanic=3"], "neutral"),
              ([], "no ratings"), (["--lr", "-1"], "--lr"), (["--ratings", "=4"], "--ratings")]
     for argv, fragment in cases:
-        code, _, err = run_main([*argv, "--no-show", "--out", tmp_path], capsys, monkeypatch)
+        code, _, err = run_main(mr.main, *argv, "--no-show", "--out", tmp_path)
         lines = err.strip().splitlines()
         assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), (argv, err)
         assert fragment in lines[0], (argv, err)

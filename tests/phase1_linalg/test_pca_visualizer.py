@@ -4,21 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common import cli, datasets
+from common import datasets
 from phase1_linalg import pca_visualizer as pv
 from tests.conftest import assert_user_error
 
 SCRIPT = "phase1_linalg/pca_visualizer.py"
-
-
-def run_main(argv, capsys) -> tuple[int, str, str]:
-    """Run main() in-process through cli.run (argparse errors exit via SystemExit(2))."""
-    try:
-        code = cli.run(pv.main, [str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def iris_x() -> np.ndarray:
@@ -95,7 +85,7 @@ def test_cli_iris_transcript(run_cli, tmp_path):
         assert (tmp_path / name).stat().st_size > 10_000
 
 
-def test_cli_unseen_dataset_with_target(tmp_path, capsys):
+def test_cli_unseen_dataset_with_target(tmp_path, run_main):
     """A data set the script has never seen: scikit-learn's wine table written as CSV."""
     from sklearn.datasets import load_wine
 
@@ -104,8 +94,8 @@ def test_cli_unseen_dataset_with_target(tmp_path, capsys):
     frame["cultivar"] = frame["cultivar"].map(lambda c: f"class_{c}")
     csv = tmp_path / "wine.csv"
     frame.to_csv(csv, index=False)
-    code, stdout, _ = run_main([csv, "--target", "cultivar", "--components", "5", "--no-show", "--out", tmp_path],
-                               capsys)
+    code, stdout, _ = run_main(pv.main, csv, "--target", "cultivar", "--components", "5", "--no-show",
+                               "--out", tmp_path)
     assert code == 0
     x = wine.data.to_numpy(dtype=float)
     ref = np.linalg.eigh(np.corrcoef(x, rowvar=False))[0][::-1]
@@ -124,7 +114,7 @@ def test_table_from_frame_label_detection():
     assert table.labels is None
 
 
-def test_bad_inputs_exit_2(run_cli, tmp_path, capsys):
+def test_bad_inputs_exit_2(run_cli, run_main, tmp_path):
     # end to end, as a learner sees it
     assert_user_error(run_cli(SCRIPT, tmp_path / "missing.csv"), "no such file")
     text = tmp_path / "text.csv"
@@ -144,7 +134,7 @@ def test_bad_inputs_exit_2(run_cli, tmp_path, capsys):
              (["iris", "--label", "nope"], "no column"), (["iris", "--components", "0"], "--components"),
              ([two, "--3d"], "--3d"), ([text], "not numeric")]
     for argv, fragment in cases:
-        code, _, err = run_main([*argv, "--no-show", "--out", out], capsys)
+        code, _, err = run_main(pv.main, *argv, "--no-show", "--out", out)
         lines = err.strip().splitlines()
         assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), (argv, err)
         assert fragment in lines[0].lower(), (argv, err)

@@ -31,6 +31,16 @@ def test_draw_triangle_from_vectors():
     screen = scene.screen_vertices()
     np.testing.assert_allclose(screen[:, 0], vg.WIDTH / 2 + tri[:, 0], atol=ATOL)
     np.testing.assert_allclose(screen[:, 1], vg.HEIGHT - (vg.HEIGHT / 2 + tri[:, 1]), atol=ATOL)  # y flipped
+    # apply on its own, against the homogeneous product written with numpy (atol 1e-9): one
+    # projective matrix (so the division by w' matters), then one matrix per point
+    rng = np.random.default_rng(3)
+    pts = rng.standard_normal((6, 2)) * 50
+    h = np.c_[pts, np.ones(len(pts))]
+    m = np.array([[1.2, -0.3, 5.0], [0.4, 0.9, -2.0], [1e-3, 2e-3, 1.0]])
+    np.testing.assert_allclose(vg.apply(m, pts), (h @ m.T)[:, :2] / (h @ m.T)[:, 2:], atol=1e-9)
+    stack = rng.standard_normal((6, 3, 3))
+    stack[:, 2] = [0.0, 0.0, 1.0]
+    np.testing.assert_allclose(vg.apply(stack, pts), np.einsum("nij,nj->ni", stack, h)[:, :2], atol=1e-9)
 
 
 @pytest.mark.parametrize("a, b", [(0.3, 1.1), (-2.0, 0.7), (math.pi, math.pi / 2)])
@@ -190,6 +200,12 @@ def test_asteroids_physics():
     game.add_asteroid([100.0, 100.0], [0.0, 0.0], 1)
     game.step(1 / 60, set())
     assert game.lives == lives - 1
+    # the collision test itself: every point-circle pair against scipy's cdist distances
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(2)
+    points, centres, radii = rng.uniform(0, 100, (40, 2)), rng.uniform(0, 100, (7, 2)), rng.uniform(5, 30, 7)
+    np.testing.assert_array_equal(vg.circle_hits(points, centres, radii), cdist(points, centres) < radii[None, :])
 
 
 @pytest.mark.gui

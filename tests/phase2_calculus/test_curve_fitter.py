@@ -8,7 +8,6 @@ from scipy.optimize import curve_fit
 
 from phase2_calculus import curve_fitter as cf
 from tests.conftest import assert_user_error
-from tests.phase2_calculus._inprocess import run_main
 
 SCRIPT = "phase2_calculus/curve_fitter.py"
 
@@ -110,11 +109,11 @@ def _write(path, text):
     return path
 
 
-def test_cli_missing_file(capsys, tmp_path):
-    assert_user_error(run_main(cf.main, capsys, tmp_path / "nope.csv", "--out", tmp_path), "no such file")
+def test_cli_missing_file(run_main, tmp_path):
+    assert_user_error(run_main(cf.main, tmp_path / "nope.csv", "--out", tmp_path), "no such file")
 
 
-def test_cli_bad_input(capsys, tmp_path):
+def test_cli_bad_input(run_main, tmp_path):
     nan = _write(tmp_path / "nan.csv", "date,temp\n" + "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 20))
                  + "2020-01-20,\n")
     words = _write(tmp_path / "words.csv", "date,temp\n" + "".join(f"2020-01-{d:02d},warm\n" for d in range(1, 20)))
@@ -130,7 +129,7 @@ def test_cli_bad_input(capsys, tmp_path):
                            ([baddate], "unreadable date"), ([binary], "not a text csv"), ([empty], "empty"),
                            (["temperature_data.csv", "--degree", "0"], "--degree"),
                            (["temperature_data.csv", "--train-size", "5000"], "--train-size")]:
-        assert_user_error(run_main(cf.main, capsys, *argv, "--no-show", "--out", out), fragment)
+        assert_user_error(run_main(cf.main, *argv, "--no-show", "--out", out), fragment)
     assert not out.exists() or not any(out.iterdir())
 
 

@@ -6,7 +6,6 @@ import pytest
 
 from phase2_calculus import gradient_descent as gd
 from tests.conftest import assert_user_error
-from tests.phase2_calculus._inprocess import run_main
 
 SCRIPT = "phase2_calculus/gradient_descent.py"
 torch = pytest.importorskip("torch")
@@ -116,8 +115,8 @@ def test_cli_menu_from_stdin_error(run_cli, tmp_path):
     (["--function", "1", "--optimizer", "lbfgs"], "--optimizer"),
     (["--function", "log(x) + y", "--start=-1,0"], "not finite"),
 ])
-def test_cli_bad_input(capsys, tmp_path, argv, fragment):
-    assert_user_error(run_main(gd.main, capsys, *argv, "--no-show", "--out", tmp_path), fragment)
+def test_cli_bad_input(run_main, tmp_path, argv, fragment):
+    assert_user_error(run_main(gd.main, *argv, "--no-show", "--out", tmp_path), fragment)
 
 
 @pytest.mark.slow

@@ -7,7 +7,6 @@ import pytest
 
 from phase2_calculus import physics_sim as ps
 from tests.conftest import assert_user_error
-from tests.phase2_calculus._inprocess import run_main
 
 SCRIPT = "phase2_calculus/physics_sim.py"
 
@@ -158,11 +157,11 @@ def test_pygame_events_change_the_world():
         pygame.quit()
 
 
-def test_cli_bad_input(capsys, tmp_path):
+def test_cli_bad_input(run_main, tmp_path):
     for argv, fragment in [(["--headless", "--steps", "0"], "--steps"), (["--keys", "space,q"], "--keys"),
                            (["--integrator", "leapfrog"], "--integrator"),
                            (["--headless", "--stiffness", "-5"], "--stiffness"), (["--fps", "99999"], "--fps")]:
-        assert_user_error(run_main(ps.main, capsys, *argv, "--no-show", "--out", tmp_path), fragment)
+        assert_user_error(run_main(ps.main, *argv, "--no-show", "--out", tmp_path), fragment)
 
 
 @pytest.mark.slow

@@ -56,14 +56,28 @@ def test_p_values_uniform_under_null_and_peeking_inflates():
     assert sim["ks_uniform"] < 0.03                # (the binomial lattice makes p-values slightly discrete)
     assert sim["fpr_peeking"] > 0.12               # peeking at 10 looks: ~19%
     assert ab.ks_distance_uniform(np.array([0.5])) == pytest.approx(0.5)
+    # the simulation's vectorised z equals statsmodels' test for each case (to 1e-9), and is 0 without variation
+    n_a, k_a, n_b, k_b = (np.array(v) for v in zip(*CASES, (100, 0, 100, 0)))
+    expected = [float(proportions_ztest([kb, ka], [nb, na])[0]) for na, ka, nb, kb in CASES] + [0.0]
+    np.testing.assert_allclose(ab.z_statistics(n_a, k_a, n_b, k_b), expected, atol=1e-9, rtol=0)
 
 
 def test_confidence_interval_coverage():
     rng = np.random.default_rng(7)
     n, pa, pb = 5000, 0.05, 0.06
     ka, kb = rng.binomial(n, pa, 1500), rng.binomial(n, pb, 1500)
-    covered = [lo <= pb - pa <= hi for lo, hi in (ab.analyse(n, int(a), n, int(b)).ci_diff for a, b in zip(ka, kb))]
+    results = [ab.analyse(n, int(a), n, int(b)) for a, b in zip(ka, kb)]
+    covered = [lo <= pb - pa <= hi for lo, hi in (r.ci_diff for r in results)]
     assert 0.93 <= np.mean(covered) <= 0.97
+    covered = [lo <= pb / pa - 1 <= hi for lo, hi in (r.ci_lift for r in results)]
+    assert 0.93 <= np.mean(covered) <= 0.97
+    z = stats.norm.ppf(0.975)                      # both intervals equal statsmodels' (to 1e-9)
+    for n_a, k_a, n_b, k_b in CASES:
+        lo, hi = confint_proportions_2indep(k_b, n_b, k_a, n_a, method="wald", compare="diff")
+        np.testing.assert_allclose(ab.difference_interval(n_a, k_a, n_b, k_b, z), (lo, hi), atol=1e-9, rtol=0)
+        lo, hi = confint_proportions_2indep(k_b, n_b, k_a, n_a, method="log", compare="ratio")
+        np.testing.assert_allclose(ab.lift_interval(n_a, k_a, n_b, k_b, z), (lo - 1, hi - 1), atol=1e-9, rtol=0)
+    assert all(math.isnan(v) for v in ab.lift_interval(500, 0, 500, 6, z))
 
 
 def test_decisions_on_edge_cases():

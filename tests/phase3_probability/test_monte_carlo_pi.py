@@ -32,6 +32,10 @@ def test_estimate_pi_with_1000_darts():
     assert abs(r.estimate - math.pi) < 4 * r.standard_error   # within 4 standard errors
     lo, hi = mc.confidence_interval(r.inside, r.n)
     assert hi - lo == pytest.approx(2 * 1.959963984540054 * r.standard_error)
+    p = r.inside / 1000                                        # SE = 4 sqrt(p (1 - p) / n), closed form
+    assert r.standard_error == pytest.approx(4 * math.sqrt(p * (1 - p) / 1000), rel=1e-12)
+    x, y = np.array([0.6, 0.8, 1.0, 0.0], np.float32), np.array([0.7, 0.7, 0.0, 1.0001], np.float32)
+    np.testing.assert_array_equal(mc.inside_quarter_circle(x, y), [True, False, True, False])
 
 
 def test_checkpoints_and_thread_count_invariance():
@@ -52,12 +56,21 @@ def test_error_decreases_with_more_darts():
 
 def test_convergence_rate_is_one_over_sqrt_n():
     ns = np.array([100, 1_000, 10_000, 100_000])
-    rmse = [math.sqrt(np.mean([(mc.throw_darts(int(n), s, workers=1).estimate - math.pi) ** 2 for s in range(60)]))
-            for n in ns]
+    runs = {int(n): [mc.throw_darts(int(n), s, workers=1) for s in range(60)] for n in ns}
+    rmse = [math.sqrt(np.mean([(r.estimate - math.pi) ** 2 for r in runs[int(n)]])) for n in ns]
     slope = np.polyfit(np.log(ns), np.log(rmse), 1)[0]
     assert slope == pytest.approx(-0.5, abs=0.1)
     p = math.pi / 4                                    # and the level matches SE = 4 sqrt(p(1-p)/n)
     assert rmse[-1] == pytest.approx(4 * math.sqrt(p * (1 - p) / ns[-1]), rel=0.35)
+    # the 95% interval is pi_hat +- 1.96 * 4 sqrt(p_hat (1 - p_hat) / n) (closed form, to 1e-12) ...
+    k, n = 785, 1000
+    se = 4 * math.sqrt(0.785 * 0.215 / n)
+    np.testing.assert_allclose(mc.confidence_interval(k, n), (3.14 - 1.959963984540054 * se,
+                                                              3.14 + 1.959963984540054 * se), rtol=1e-12)
+    # ... and it covers pi in about 95% of the 60 runs at each n (at least 51 of 60)
+    for n, rs in runs.items():
+        covered = sum(lo <= math.pi <= hi for lo, hi in (mc.confidence_interval(r.inside, n) for r in rs))
+        assert 51 <= covered <= 60, (n, covered)
 
 
 def test_interval_covers_pi_95_percent_of_the_time():

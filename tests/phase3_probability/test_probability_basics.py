@@ -7,6 +7,7 @@ import statistics
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from phase3_probability import probability_basics as pb
 from tests.conftest import assert_user_error
@@ -23,8 +24,11 @@ def test_exact_probabilities_by_enumeration():
 
 def test_empirical_probabilities_converge():
     sims = pb.simulate(400_000, np.random.default_rng(3))
+    np.testing.assert_allclose(pb.running_frequency(np.array([1, 0, 1, 1])), [1, 1 / 2, 2 / 3, 3 / 4], rtol=1e-15)
     for event, exact in pb.EXACT.items():
         freq = pb.running_frequency(sims[event])
+        for n in (1, 10, 1000, 400_000):                           # = a direct recount of the first n trials
+            assert freq[n - 1] == pytest.approx(np.count_nonzero(sims[event][:n]) / n, rel=1e-12), (event, n)
         se = math.sqrt(exact * (1 - exact) / freq.size)
         assert abs(freq[-1] - exact) < 4 * se, event               # within 4 standard errors at n = 400k
     errors = {n: np.mean([abs(pb.running_frequency(pb.simulate(n, np.random.default_rng(s))["P(heads)"])[-1] - 0.5)
@@ -64,6 +68,22 @@ def test_cli_transcript_and_figures(run_main, tmp_path):
     assert len(diffs) == 5 and max(diffs) < 1e-9
     for name in ("convergence.png", "two_dice.png", "normal_vs_uniform.png"):
         assert (tmp_path / name).stat().st_size > 10_000
+    # the explanation's numbers: both samples have std ~1 (within 0.05), and the fractions within
+    # 1/2/3 sd match the exact 2 Phi(k) - 1 (normal) and min(1, k / sqrt 3) (uniform) to 2 points
+    exact = {"normal": [stats.norm.cdf(k) - stats.norm.cdf(-k) for k in (1, 2, 3)],
+             "uniform": [min(1.0, k / math.sqrt(3)) for k in (1, 2, 3)]}
+    for name, fractions in exact.items():
+        line = next(row for row in res.stdout.splitlines() if row.startswith(f"{name} ") and "within" in row)
+        assert float(line.split(" std ")[1].split()[0]) == pytest.approx(1.0, abs=0.05), line
+        shown = [float(v.strip(" %")) / 100 for v in line.split("sd: ")[1].split("/")]
+        np.testing.assert_allclose(shown, fractions, atol=0.02, err_msg=line)
+    # and the uniform with mean 50, sd 10 has exactly that mean and sd (scipy, to 1e-12)
+    a, b = pb.uniform_bounds(50.0, 10.0)
+    assert stats.uniform(a, b - a).mean() == pytest.approx(50.0, rel=1e-12)
+    assert stats.uniform(a, b - a).std() == pytest.approx(10.0, rel=1e-12)
+    x = np.array([-2.5, -0.5, 0.2, 1.5, 3.5])
+    assert pb.fraction_within(x, 0.5, 1.0, (1, 2, 3)) == pytest.approx([0.6, 0.6, 1.0])   # the ends count
+    assert pb.fraction_within(x, 0.5, 0.5, (1, 2, 3)) == pytest.approx([0.2, 0.6, 0.6])   # k sd, not k
 
 
 def test_cli_bad_inputs(run_main, tmp_path):

@@ -8,7 +8,6 @@ import pytest
 
 from phase4_ml import backprop_viz as bv
 from tests.conftest import assert_user_error
-from tests.phase4_ml.inprocess import call
 
 SCRIPT = "phase4_ml/backprop_viz.py"
 DEEP = [2, 8, 8, 8, 8, 8, 1]          # 6 weight layers (5 hidden)
@@ -176,6 +175,6 @@ def test_cli_headless_saves_frames_and_gif(run_cli, tmp_path):
     (("--activation", "gelu"), "--activation"),
     (("--steps", "0"), "--steps"),
 ])
-def test_cli_bad_input(capsys, tmp_path, args, fragment):
-    assert_user_error(call(bv.main, capsys, "--headless", *args, "--out", tmp_path), fragment)
+def test_cli_bad_input(run_main, tmp_path, args, fragment):
+    assert_user_error(run_main(bv.main, "--headless", *args, "--out", tmp_path), fragment)
     assert not list(tmp_path.iterdir())

@@ -9,7 +9,7 @@ import pytest
 from common import datasets, tabular
 from phase4_ml import decision_tree as dt
 from tests.conftest import assert_user_error
-from tests.phase4_ml.inprocess import call, odd_csvs, one_blas_thread  # noqa: F401 (autouse fixture)
+from tests.phase4_ml.odd_inputs import odd_csvs, one_blas_thread  # noqa: F401 (autouse fixture)
 
 sktree = pytest.importorskip("sklearn.tree")
 TITANIC_DROP = ["PassengerId", "Name", "Ticket", "Cabin"]
@@ -43,6 +43,15 @@ def test_best_split_equals_brute_force():
                 best = (gain, j, t)
     assert (tree.feature[0], tree.threshold[0]) == (best[1], best[2])
     assert tree.gain[0] == pytest.approx(best[0])
+    # the textbook search (every feature, every midpoint) finds the same split, same gain to 1e-12
+    split = dt.best_split_textbook(X, y, dt.gini_of)
+    assert (split.feature, split.threshold) == (best[1], best[2])
+    assert split.gain == pytest.approx(best[0], rel=0, abs=1e-12)
+    np.testing.assert_array_equal(split.left, np.flatnonzero(X[:, best[1]] <= best[2]))
+    # and the Gini of a set of labels is 1 - sum of the squared class shares (to 1e-15)
+    for labels in (y, y[:7], np.array([0, 1, 2]), np.array([1, 1, 1])):
+        assert dt.gini_of(labels) == pytest.approx(1 - np.sum((np.bincount(labels) / len(labels)) ** 2),
+                                                   rel=0, abs=1e-15)
 
 
 def node_rows(feature, threshold, left, right, X):
@@ -178,6 +187,25 @@ def test_identical_tree_importances_and_pruning_path():
     assert np.all(children < n[inner] * imp[inner])
     # the most important feature on Titanic is sex
     assert table.features[int(np.argmax(ours.feature_importances_))] == "Sex"
+    # the impurity of each node from its labels (the textbook helpers gini_of / entropy_of) equals
+    # the tree's own node impurity (to 1e-12) and, for entropy, scipy's; entropy falls at each split too
+    from scipy.stats import entropy
+
+    reach = node_rows(ours.feature, ours.threshold, ours.left, ours.right, X)
+    np.testing.assert_allclose([dt.gini_of(y[reach[k]]) for k in range(len(ours.feature))], ours.impurity,
+                               rtol=0, atol=1e-12)
+    ent = dt.DecisionTreeClassifier(criterion="entropy", max_depth=3).fit(X, y)
+    reach = node_rows(ent.feature, ent.threshold, ent.left, ent.right, X)
+    H = np.array([dt.entropy_of(y[reach[k]]) for k in range(len(ent.feature))])
+    np.testing.assert_allclose(H, [entropy(np.bincount(y[reach[k]]), base=2) for k in range(len(ent.feature))],
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(H, ent.impurity, rtol=0, atol=1e-12)
+    inner, n = np.flatnonzero(ent.feature >= 0), ent.n_node_samples
+    children = n[ent.left[inner]] * H[ent.left[inner]] + n[ent.right[inner]] * H[ent.right[inner]]
+    assert np.all(children < n[inner] * H[inner])
+    # feature_importances on the docstring's example: raw totals 10 * 0.3 and 4 * 0.25
+    np.testing.assert_allclose(dt.feature_importances(np.array([0, 1]), np.array([10, 4]), np.array([0.3, 0.25]), 3),
+                               [0.75, 0.25, 0.0], rtol=0, atol=1e-15)
 
 
 def test_depth_limit_and_pruning_fight_overfitting():
@@ -193,6 +221,14 @@ def test_depth_limit_and_pruning_fight_overfitting():
     alphas, _ = full.cost_complexity_path()
     pruned = full.pruned(float(alphas[len(alphas) * 3 // 4]))
     assert pruned.n_nodes < full.n_nodes and full.pruned(float(alphas[-1])).n_nodes == 1
+    # the weakest-link alphas: the docstring's example, and the whole pruning path of a tree that is
+    # scikit-learn's node for node (all Titanic rows, depth 3) equals scikit-learn's path to 1e-12
+    np.testing.assert_allclose(dt.weakest_link_alpha(np.array([0.3]), np.array([0.1]), np.array([3])), [0.1],
+                               rtol=0, atol=1e-15)
+    small = dt.DecisionTreeClassifier(max_depth=3).fit(table.X, table.y)
+    path = sktree.DecisionTreeClassifier(max_depth=3, random_state=0).cost_complexity_pruning_path(table.X, table.y)
+    np.testing.assert_allclose(np.unique(small.cost_complexity_path()[0]), np.unique(path.ccp_alphas),
+                               rtol=0, atol=1e-12)
 
 
 def test_min_samples_and_max_features():
@@ -235,13 +271,13 @@ def test_cli_transcript(run_cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_hidden_data(capsys, tmp_path):
+def test_hidden_data(run_main, tmp_path):
     files = odd_csvs(tmp_path)
-    res = call(dt.main, capsys, files["mixed"], "--target", "kind", "--no-show", "--out", tmp_path)
+    res = run_main(dt.main, files["mixed"], "--target", "kind", "--no-show", "--out", tmp_path)
     assert res.returncode == 0 and "Test accuracy" in res.stdout, res
-    res = call(dt.main, capsys, files["mixed"], "--target", "price", "--no-show", "--out", tmp_path)
+    res = run_main(dt.main, files["mixed"], "--target", "price", "--no-show", "--out", tmp_path)
     assert res.returncode == 0 and "Decision Tree Regressor" in res.stdout and "Test RMSE" in res.stdout, res
-    res = call(dt.main, capsys, "housing_data.csv", "--max-depth", "4", "--no-show", "--out", tmp_path)
+    res = run_main(dt.main, "housing_data.csv", "--max-depth", "4", "--no-show", "--out", tmp_path)
     assert res.returncode == 0 and "MEDV" in res.stdout, res
 
 
@@ -259,9 +295,115 @@ def test_hidden_data(capsys, tmp_path):
     (["titanic.csv", "--criterion", "log"], "invalid choice"),
     (["titanic.csv", "--min-samples-split", "1"], "at least 2"),
 ])
-def test_bad_input_is_one_clear_error(capsys, tmp_path, args, fragment):
+def test_bad_input_is_one_clear_error(run_main, tmp_path, args, fragment):
     files = odd_csvs(tmp_path)
     argv = [str(files[a[1:-1]]) if a.startswith("{") else a for a in args]
-    res = call(dt.main, capsys, *argv, "--no-show", "--out", tmp_path / "out")
+    res = run_main(dt.main, *argv, "--no-show", "--out", tmp_path / "out")
     assert_user_error(res, fragment)
     assert not list((tmp_path / "out").glob("*.png"))
+
+
+# ----------------------------------------------------------------------------- textbook vs fast tier
+def random_data(task):
+    """Random (X, y): continuous, integer and binary features; labels with 3 classes or a float target."""
+    rng = np.random.default_rng(7)
+    n = 240
+    X = np.column_stack([rng.normal(size=n), rng.integers(0, 5, n), rng.integers(0, 2, n), rng.uniform(size=n)])
+    score = X[:, 0] + 0.5 * X[:, 1] - X[:, 2] + rng.normal(scale=0.5, size=n)
+    if task == "regression":
+        return X, score
+    return X, np.digitize(score, np.quantile(score, [1 / 3, 2 / 3]))
+
+
+def fast_split(tree, X, y):
+    """The fast tier's split of the node holding all rows of X, called as the tree calls it."""
+    T = tree._targets(np.asarray(y))
+    S = np.argsort(X, axis=0, kind="stable").T.copy()
+    tree._rng = np.random.default_rng(0)
+    return tree.best_split_fast(X, T, S, tree._node_stats(T)[1])
+
+
+SPLIT_CASES = [("titanic", "gini"), ("titanic", "entropy"), ("iris", "gini"), ("iris", "entropy"),
+               ("random", "gini"), ("random", "entropy"), ("random", "mse")]
+
+
+def case_data(name, criterion):
+    if name == "random":
+        return random_data("regression" if criterion == "mse" else "classification")
+    table = load(name)
+    return table.X, table.y
+
+
+def make_tree(criterion, **kwargs):
+    if criterion == "mse":
+        return dt.DecisionTreeRegressor(**kwargs)
+    return dt.DecisionTreeClassifier(criterion=criterion, **kwargs)
+
+
+@pytest.mark.parametrize("name, criterion", SPLIT_CASES)
+@pytest.mark.parametrize("min_samples_leaf", [1, 5])
+def test_textbook_split_equals_fast_split_at_every_node(name, criterion, min_samples_leaf):
+    """At the root and at every node of a depth-4 tree, the textbook search (every feature, every
+    midpoint) and the fast search (sorted indices, cumulative sums) return the same feature and
+    threshold (exactly) and the same impurity decrease (to 1e-12), or both return no split."""
+    X, y = case_data(name, criterion)
+    grown = make_tree(criterion, max_depth=4, min_samples_leaf=min_samples_leaf).fit(X, y)
+    checked = 0
+    for node, r in node_rows(grown.feature, grown.threshold, grown.left, grown.right, X).items():
+        fast = fast_split(make_tree(criterion, min_samples_leaf=min_samples_leaf), X[r], y[r])
+        textbook = dt.best_split_textbook(X[r], y[r], dt.IMPURITY_OF[criterion], min_samples_leaf)
+        assert (fast is None) == (textbook is None), node
+        if fast is None:
+            continue
+        assert (textbook.feature, textbook.threshold) == (fast.feature, fast.threshold), node
+        assert textbook.gain == pytest.approx(fast.gain, rel=0, abs=1e-12), node
+        np.testing.assert_array_equal(np.sort(textbook.left), np.sort(fast.left))
+        if grown.feature[node] >= 0:                 # the grown tree took this very split
+            assert (fast.feature, fast.threshold) == (grown.feature[node], grown.threshold[node])
+        checked += 1
+    assert checked >= 5
+
+
+def test_textbook_split_worked_example_and_tie_rule():
+    """The docstring's 4-row example, and the tie rule: two features that split equally well go
+    to the lower index with tie_break="first"; min_samples_leaf can rule out every threshold."""
+    X = np.array([[1.0, 4.0], [2.0, 3.0], [3.0, 2.0], [4.0, 1.0]])
+    y = np.array([0, 0, 1, 1])
+    split = dt.best_split_textbook(X, y, dt.gini_of)
+    assert (split.feature, split.threshold, split.gain) == (0, 2.5, 0.5)
+    np.testing.assert_array_equal(split.left, [0, 1])
+    flipped = dt.best_split_textbook(X[:, ::-1], y, dt.gini_of)
+    assert (flipped.feature, flipped.threshold) == (0, 2.5)      # feature 0 is now the descending one
+    assert dt.best_split_textbook(X, y, dt.gini_of, min_samples_leaf=3) is None
+
+
+@pytest.mark.parametrize("name, criterion", SPLIT_CASES)
+def test_reference_tree_equals_fast_tree(name, criterion):
+    """A whole tree grown with reference=True is the fast tree node for node: same features,
+    thresholds (exactly), gains (to 1e-12) and predictions, for both tie rules and with max_features."""
+    X, y = case_data(name, criterion)
+    settings = [dict(max_depth=5), dict(min_samples_leaf=3), dict(max_depth=6, tie_break="random", seed=4)]
+    if name != "iris":
+        settings.append(dict(max_depth=6, max_features=2, seed=1))
+    for kwargs in settings:
+        fast = make_tree(criterion, **kwargs).fit(X, y)
+        textbook = make_tree(criterion, reference=True, **kwargs).fit(X, y)
+        np.testing.assert_array_equal(textbook.feature, fast.feature)
+        np.testing.assert_array_equal(textbook.threshold, fast.threshold)      # NaN at leaves on both
+        np.testing.assert_array_equal(textbook.left, fast.left)
+        np.testing.assert_allclose(textbook.gain, fast.gain, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(textbook.predict(X), fast.predict(X))
+
+
+def test_cli_reference_gives_the_same_accuracy(run_main, tmp_path):
+    """--reference runs the textbook split search end to end and prints the same results."""
+    fast = run_main(dt.main, "titanic.csv", "--no-show", "--out", tmp_path / "fast")
+    textbook = run_main(dt.main, "titanic.csv", "--reference", "--no-show", "--out", tmp_path / "textbook")
+    assert fast.returncode == 0 and textbook.returncode == 0, textbook
+    assert "Building tree (textbook split search)..." in textbook.stdout
+
+    def lines(out, start):
+        return [line for line in out.splitlines() if line.startswith(start)]
+
+    for start in ("Train accuracy: ", "Test accuracy: ", "Root split: ", "Nodes: ", "  Best alpha = "):
+        assert lines(textbook.stdout, start) == lines(fast.stdout, start) != [], start

@@ -8,7 +8,7 @@ import pytest
 from common import datasets, tabular
 from phase4_ml import kmeans as km
 from tests.conftest import assert_user_error
-from tests.phase4_ml.inprocess import call, odd_csvs, one_blas_thread  # noqa: F401 (autouse fixture)
+from tests.phase4_ml.odd_inputs import odd_csvs, one_blas_thread  # noqa: F401 (autouse fixture)
 
 skc = pytest.importorskip("sklearn.cluster")
 
@@ -73,6 +73,11 @@ def test_elbow_finds_the_number_of_blobs():
     assert km.elbow_k(ks, np.array([f.inertia_ for f in fits])) == 4
     sils = [km.silhouette_score(X, f.labels_) for f in fits[1:]]
     assert ks[1:][int(np.argmax(sils))] == 4
+    # each score equals scikit-learn's (abs 1e-8), and the docstring's elbow example: drops 60, 30, 2, 1
+    from sklearn.metrics import silhouette_score
+
+    np.testing.assert_allclose(sils, [silhouette_score(X, f.labels_) for f in fits[1:]], rtol=0, atol=1e-8)
+    assert km.elbow_k(np.arange(1, 6), np.array([100.0, 40.0, 10.0, 8.0, 7.0])) == 3
 
 
 def test_empty_cluster_is_refilled():
@@ -114,14 +119,14 @@ def test_cli_transcript(run_cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_image_cli_and_hidden_data(capsys, tmp_path):
-    res = call(km.main, capsys, "--image", "photo.jpg", "--k", "8", "--no-show", "--out", tmp_path)
+def test_image_cli_and_hidden_data(run_main, tmp_path):
+    res = run_main(km.main, "--image", "photo.jpg", "--k", "8", "--no-show", "--out", tmp_path)
     assert res.returncode == 0 and "Palette of 8 colours" in res.stdout, res
     assert (tmp_path / "quantized.png").is_file() and (tmp_path / "quantization.png").is_file()
     files = odd_csvs(tmp_path)
-    res = call(km.main, capsys, files["mixed"], "--k", "3", "--max-k", "4", "--no-show", "--out", tmp_path)
+    res = run_main(km.main, files["mixed"], "--k", "3", "--max-k", "4", "--no-show", "--out", tmp_path)
     assert res.returncode == 0 and "Cluster sizes" in res.stdout, res
-    res = call(km.main, capsys, files["mixed"], "--columns", "x2", "--k", "2", "--max-k", "3", "--no-show",
+    res = run_main(km.main, files["mixed"], "--columns", "x2", "--k", "2", "--max-k", "3", "--no-show",
                "--out", tmp_path)
     assert res.returncode == 0 and "features: x2" in res.stdout, res
 
@@ -139,9 +144,9 @@ def test_image_cli_and_hidden_data(capsys, tmp_path):
     (["--image", "missing.jpg"], "no such file"),
     (["--k", "0"], "expected a number >= 1"),
 ])
-def test_bad_input_is_one_clear_error(capsys, tmp_path, args, fragment):
+def test_bad_input_is_one_clear_error(run_main, tmp_path, args, fragment):
     files = odd_csvs(tmp_path)
     argv = [str(files[a[1:-1]]) if a.startswith("{") else a for a in args]
-    res = call(km.main, capsys, *argv, "--no-show", "--out", tmp_path / "out")
+    res = run_main(km.main, *argv, "--no-show", "--out", tmp_path / "out")
     assert_user_error(res, fragment)
     assert not list((tmp_path / "out").glob("*.png"))

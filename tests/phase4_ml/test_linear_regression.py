@@ -7,7 +7,7 @@ import pytest
 from common import datasets, tabular
 from phase4_ml import linear_regression as lr
 from tests.conftest import assert_user_error
-from tests.phase4_ml.inprocess import call, odd_csvs, one_blas_thread  # noqa: F401 (autouse fixture)
+from tests.phase4_ml.odd_inputs import odd_csvs, one_blas_thread  # noqa: F401 (autouse fixture)
 
 sk = pytest.importorskip("sklearn.linear_model")
 
@@ -47,6 +47,7 @@ def test_gradient_descent_converges_to_the_closed_forms(boston):
     X, y = table.X[train], table.y[train]
     gd = lr.GradientDescentRegressor().fit(X, y)
     assert rel(gd.coef_, sk.LinearRegression().fit(X, y).coef_) < 1e-4
+    assert rel(gd.coef_, lr.LinearRegression().fit(X, y).coef_) < 1e-4      # and our normal equation
     assert gd.history_[-1] < gd.history_[0] and gd.epochs_run_ < gd.epochs
     ridge_gd = lr.GradientDescentRegressor(alpha=1.0).fit(X, y)
     ref = sk.Ridge(1.0).fit(X, y)
@@ -121,8 +122,8 @@ def test_toy_recovers_the_true_parameters():
         assert model.intercept_ == pytest.approx(b_true, abs=0.05)
 
 
-def test_toy_cli(capsys):
-    res = call(lr.main, capsys, "--toy")
+def test_toy_cli(run_main):
+    res = run_main(lr.main, "--toy")
     assert res.returncode == 0, res
     assert "true  normal eq.  grad. descent" in res.stdout
     assert "w1           3.000" in res.stdout and "R^2 = 0.9" in res.stdout
@@ -145,11 +146,11 @@ def test_cli_transcript(run_cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_drop_b_and_hidden_data(capsys, tmp_path):
-    res = call(lr.main, capsys, "housing_data.csv", "--drop", "B", "--no-show", "--out", tmp_path)
+def test_drop_b_and_hidden_data(run_main, tmp_path):
+    res = run_main(lr.main, "housing_data.csv", "--drop", "B", "--no-show", "--out", tmp_path)
     assert res.returncode == 0 and "(12 total)" in res.stdout, res
     files = odd_csvs(tmp_path)
-    res = call(lr.main, capsys, files["mixed"], "--target", "price", "--no-show", "--out", tmp_path)
+    res = run_main(lr.main, files["mixed"], "--target", "price", "--no-show", "--out", tmp_path)
     assert res.returncode == 0, res
     assert "filled 9 missing x1 values with the median" in res.stdout and "one-hot encoded colour" in res.stdout
 
@@ -168,9 +169,9 @@ def test_drop_b_and_hidden_data(capsys, tmp_path):
     (["housing_data.csv", "--alpha", "-1"], "expected a number > 0"),
     (["housing_data.csv", "--test-size", "2"], "between 0 and 1"),
 ])
-def test_bad_input_is_one_clear_error(capsys, tmp_path, args, fragment):
+def test_bad_input_is_one_clear_error(run_main, tmp_path, args, fragment):
     files = odd_csvs(tmp_path)
     argv = [str(files[a[1:-1]]) if a.startswith("{") else a for a in args]
-    res = call(lr.main, capsys, *argv, "--no-show", "--out", tmp_path / "out")
+    res = run_main(lr.main, *argv, "--no-show", "--out", tmp_path / "out")
     assert_user_error(res, fragment)
     assert not list((tmp_path / "out").glob("*.png"))

@@ -7,7 +7,7 @@ import pytest
 from common import datasets, tabular
 from phase4_ml import logistic_regression as lg
 from tests.conftest import assert_user_error
-from tests.phase4_ml.inprocess import call, odd_csvs, one_blas_thread  # noqa: F401 (autouse fixture)
+from tests.phase4_ml.odd_inputs import odd_csvs, one_blas_thread  # noqa: F401 (autouse fixture)
 
 sk = pytest.importorskip("sklearn.linear_model")
 TITANIC_DROP = ["PassengerId", "Name", "Ticket", "Cabin"]
@@ -99,9 +99,9 @@ def test_probabilities_make_sense():
     assert model.intercept_ == pytest.approx(b, abs=0.1)
 
 
-def test_toy_cli(capsys):
+def test_toy_cli(run_main):
     """M4: the generated set, its true vs recovered parameters and the test accuracy."""
-    res = call(lg.main, capsys, "--toy")
+    res = run_main(lg.main, "--toy")
     assert res.returncode == 0, res
     assert "parameter     true  recovered" in res.stdout
     w2 = next(line for line in res.stdout.splitlines() if line.startswith("w2")).split()
@@ -144,19 +144,19 @@ def test_cli_transcript(run_cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_mnist_softmax_accuracy(capsys, tmp_path):
-    res = call(lg.main, capsys, "mnist", "--no-show", "--out", tmp_path)
+def test_mnist_softmax_accuracy(run_main, tmp_path):
+    res = run_main(lg.main, "mnist", "--no-show", "--out", tmp_path)
     assert res.returncode == 0, res
     assert float(res.stdout.split("  Accuracy: ")[1].split("%")[0]) >= 92.0
     assert (tmp_path / "mnist_weights.png").stat().st_size > 10_000
 
 
 @pytest.mark.slow
-def test_hidden_data_trains(capsys, tmp_path):
+def test_hidden_data_trains(run_main, tmp_path):
     files = odd_csvs(tmp_path)
-    res = call(lg.main, capsys, files["mixed"], "--target", "kind", "--no-show", "--out", tmp_path)
+    res = run_main(lg.main, files["mixed"], "--target", "kind", "--no-show", "--out", tmp_path)
     assert res.returncode == 0 and "sigmoid, binary" in res.stdout, res
-    res = call(lg.main, capsys, "titanic.csv", "--epochs", "300", "--no-show", "--out", tmp_path)
+    res = run_main(lg.main, "titanic.csv", "--epochs", "300", "--no-show", "--out", tmp_path)
     assert res.returncode == 0 and "Classes: 0, 1" in res.stdout, res
 
 
@@ -171,10 +171,10 @@ def test_hidden_data_trains(capsys, tmp_path):
     (["iris.csv", "--C", "0"], "expected a number > 0"),
     (["iris.csv", "--epochs", "zero"], "expected a whole number"),
 ])
-def test_bad_input_is_one_clear_error(capsys, tmp_path, args, fragment):
+def test_bad_input_is_one_clear_error(run_main, tmp_path, args, fragment):
     files = odd_csvs(tmp_path)
     argv = [str(files[a[1:-1]]) if a.startswith("{") else a for a in args]
-    res = call(lg.main, capsys, *argv, "--epochs", "5", "--no-show", "--out", tmp_path / "out") \
-        if "--epochs" not in args else call(lg.main, capsys, *argv, "--no-show", "--out", tmp_path / "out")
+    res = run_main(lg.main, *argv, "--epochs", "5", "--no-show", "--out", tmp_path / "out") \
+        if "--epochs" not in args else run_main(lg.main, *argv, "--no-show", "--out", tmp_path / "out")
     assert_user_error(res, fragment)
     assert not list((tmp_path / "out").glob("*.png"))

@@ -10,7 +10,6 @@ import pytest
 
 from phase4_ml import neural_network as nn
 from tests.conftest import assert_user_error, needs_dataset
-from tests.phase4_ml.inprocess import call
 
 SCRIPT = "phase4_ml/neural_network.py"
 CASES = [(act, out) for act in ("relu", "sigmoid", "tanh") for out in ("softmax", "sigmoid", "linear")]
@@ -164,8 +163,8 @@ def test_random_shift_moves_pixels():
     assert len(pos) == 200 and pos.min() == 12 and pos.max() == 16   # every shift in [-2, 2] seen
 
 
-def test_perceptron_cli_explain(capsys, tmp_path):
-    res = call(nn.main, capsys, "--perceptron", "and", "--explain", "2", "--out", tmp_path, "--no-show")
+def test_perceptron_cli_explain(run_main, tmp_path):
+    res = run_main(nn.main, "--perceptron", "and", "--explain", "2", "--out", tmp_path, "--no-show")
     assert res.returncode == 0, res
     for part in ("--- step 1 ---", "--- step 2 ---", "forward:", "loss:", "gradient:", "update:"):
         assert part in res.stdout
@@ -174,8 +173,8 @@ def test_perceptron_cli_explain(capsys, tmp_path):
     assert (tmp_path / "perceptron_and.png").stat().st_size > 10_000
 
 
-def test_perceptron_cli_xor(capsys, tmp_path):
-    res = call(nn.main, capsys, "--perceptron", "xor", "--out", tmp_path, "--no-show")
+def test_perceptron_cli_xor(run_main, tmp_path):
+    res = run_main(nn.main, "--perceptron", "xor", "--out", tmp_path, "--no-show")
     assert res.returncode == 0, res
     acc = int(re.search(r"Perceptron accuracy on XOR: (\d+)%", res.stdout).group(1))
     assert acc < 100 and "not linearly separable" in res.stdout
@@ -183,10 +182,10 @@ def test_perceptron_cli_xor(capsys, tmp_path):
     assert (tmp_path / "perceptron_xor.png").stat().st_size > 10_000
 
 
-def test_mnist_cli_quick(capsys, tmp_path):
+def test_mnist_cli_quick(run_main, tmp_path):
     """The whole CLI in-process on a subset: 2,000 images, 1 epoch, a small hidden layer (the slow
     test runs the documented command as a subprocess)."""
-    res = call(nn.main, capsys, "mnist", "--limit", "2000", "--val", "300", "--epochs", "1", "--layers", "784,32,10",
+    res = run_main(nn.main, "mnist", "--limit", "2000", "--val", "300", "--epochs", "1", "--layers", "784,32,10",
                   "--out", tmp_path, "--no-show")
     assert res.returncode == 0, res
     out = res.stdout
@@ -204,8 +203,8 @@ def test_mnist_cli_quick(capsys, tmp_path):
 
 @pytest.mark.slow
 @needs_dataset("fashion-mnist")
-def test_fashion_mnist_cli(capsys, tmp_path):
-    res = call(nn.main, capsys, "--dataset", "fashion-mnist", "--limit", "2000", "--val", "200", "--epochs", "1",
+def test_fashion_mnist_cli(run_main, tmp_path):
+    res = run_main(nn.main, "--dataset", "fashion-mnist", "--limit", "2000", "--val", "200", "--epochs", "1",
                   "--layers", "784,32,10", "--out", tmp_path, "--no-show")
     assert res.returncode == 0, res
     assert "Training on Fashion-MNIST" in res.stdout and "Gradient check: PASSED" in res.stdout
@@ -221,8 +220,8 @@ def test_fashion_mnist_cli(capsys, tmp_path):
     (("mnist", "--dataset", "fashion-mnist"), "two different datasets"),
     (("cifar",), "argument command"),
 ])
-def test_cli_bad_input(capsys, tmp_path, args, fragment):
-    assert_user_error(call(nn.main, capsys, *args, "--out", tmp_path, "--no-show"), fragment)
+def test_cli_bad_input(run_main, tmp_path, args, fragment):
+    assert_user_error(run_main(nn.main, *args, "--out", tmp_path, "--no-show"), fragment)
     assert not list(tmp_path.glob("*.np*"))
 
 
@@ -236,3 +235,147 @@ def test_mnist_default_run_reaches_98_percent(run_cli, tmp_path):
     assert test_acc >= 98.0, res.stdout
     err = float(re.search(r"max relative error ([\d.e+-]+)", res.stdout).group(1))
     assert "Gradient check: PASSED" in res.stdout and err < 1e-6
+
+
+# ----------------------------------------------------------------------------- the two tiers agree
+def _same(textbook, fast, rtol):
+    """Entry by entry within ``rtol`` of the array's largest entry (a plain relative test would
+    fail on entries that are sums cancelling to nearly 0)."""
+    fast = np.asarray(fast)
+    np.testing.assert_allclose(textbook, fast, rtol=0, atol=rtol * max(np.abs(fast).max(), 1e-300))
+
+
+@pytest.mark.parametrize("activation,output", CASES)
+def test_textbook_forward_and_gradients_equal_fast_tier(activation, output):
+    """mlp_forward / mlp_backward (textbook) against MLP.forward / MLP.backward (fast), float64:
+    outputs, loss and every dW, db agree to 1e-12 relative to each array's largest entry."""
+    x, y, k = _batch(output, n=16)
+    fast = nn.MLP([5, 8, 6, k], activation=activation, output=output, dtype=np.float64, seed=7)
+    out = fast.forward(x)
+    loss = fast.loss(out, y)
+    fast.backward(y)
+
+    zs, acts = nn.mlp_forward(x, fast.W, fast.b, activation, output)
+    dWs, dbs = nn.mlp_backward(y, fast.W, zs, acts, activation, output)
+    assert [z.shape for z in zs] == [(16, 8), (16, 6), (16, k)] and len(acts) == 4 and acts[0] is x
+    _same(acts[-1], out, 1e-12)
+    textbook_loss = {"softmax": nn.cross_entropy, "sigmoid": nn.binary_cross_entropy,
+                     "linear": nn.mean_squared_error}[output](acts[-1], y)
+    assert textbook_loss == pytest.approx(loss, rel=1e-12)
+    for layer in range(3):
+        assert dWs[layer].shape == fast.W[layer].shape and dbs[layer].shape == fast.b[layer].shape
+        _same(dWs[layer], fast.dW[layer], 1e-12)
+        _same(dbs[layer], fast.db[layer], 1e-12)
+    assert min(np.abs(g).max() for g in dWs + dbs) > 1e-6       # no comparison between zeros
+
+    model = fast.copy()                                          # the model's own textbook path
+    model.reference = True
+    _same(model.forward(x), out, 1e-12)
+    model.backward(y)
+    _same(model.grads, fast.grads, 1e-12)
+
+
+def test_textbook_backward_comparison_can_fail(monkeypatch):
+    """A wrong textbook derivative (ReLU' = 1 everywhere) is caught by the comparison above, and
+    mlp_backward looks the derivative up by name, as learner mode needs."""
+    x, y, k = _batch("softmax", n=16)
+    fast = nn.MLP([5, 8, 6, k], dtype=np.float64, seed=7)
+    fast.forward(x)
+    fast.backward(y)
+    monkeypatch.setattr(nn, "relu_derivative", lambda z: np.ones_like(z))
+    zs, acts = nn.mlp_forward(x, fast.W, fast.b)
+    dWs, _ = nn.mlp_backward(y, fast.W, zs, acts)
+    assert np.abs(dWs[0] - fast.dW[0]).max() > 1e-3 * np.abs(fast.dW[0]).max()
+
+
+@pytest.mark.parametrize("activation,output", CASES)
+def test_textbook_gradient_check(activation, output):
+    """The textbook backward against central differences too (relative error < 1e-6, float64)."""
+    x, y, k = _batch(output)
+    model = nn.MLP([5, 7, 6, k], activation=activation, output=output, dtype=np.float64, seed=3, reference=True)
+    errors = nn.gradient_check(model, x, y)
+    assert len(errors) == 6 and max(e for _, e in errors) < 1e-6, errors
+
+
+def test_textbook_adam_equals_fast_adam_over_20_steps():
+    """adam_step (the paper's form) vs the in-place Adam (PyTorch's arithmetic) on the same 20
+    gradients, float64: weights, m and v agree to 1e-12 relative."""
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal(50)
+    grads = [rng.standard_normal(50) * 10.0 ** rng.uniform(-4, 1, 50) for _ in range(20)]
+    fast_w, opt = w0.copy(), nn.Adam(0.01)
+    w, m, v = w0.copy(), np.zeros(50), np.zeros(50)
+    for t, g in enumerate(grads, start=1):
+        opt.step(fast_w, g)
+        w, m, v = nn.adam_step(w, g, m, v, t, lr=0.01, b1=0.9, b2=0.999, eps=1e-8)
+        np.testing.assert_allclose(w, fast_w, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(m, opt.m, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(v, opt.v, rtol=1e-12, atol=0)
+    assert np.abs(w - w0).max() > 0.05                           # the weights did move (at most 20 x lr)
+
+
+def test_textbook_sgd_equals_fast_sgd():
+    rng = np.random.default_rng(1)
+    w0 = rng.standard_normal(30)
+    fast_w, opt = w0.copy(), nn.SGD(0.05, 0.9)
+    w, velocity = w0.copy(), np.zeros(30)
+    for _ in range(20):
+        g = rng.standard_normal(30)
+        opt.step(fast_w, g)
+        w, velocity = nn.sgd_step(w, g, velocity, lr=0.05, momentum=0.9)
+    np.testing.assert_allclose(w, fast_w, rtol=1e-12, atol=0)
+    assert np.abs(w - w0).max() > 0.1
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_training_steps_agree_between_tiers(optimizer, dtype, rtol, activation):
+    """Ten mini-batch steps from the same seed, textbook tier vs fast tier: the same weights
+    (within ``rtol`` of each array's largest entry: 1e-12 in float64, 1e-5 in float32)."""
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((320, 20)), rng.integers(0, 4, 320)
+    models, losses = [], []
+    for reference in (False, True):
+        model = nn.MLP([20, 16, 8, 4], activation=activation, dtype=dtype, seed=11, reference=reference)
+        opt = nn.make_optimizer(optimizer, 0.01, reference=reference)
+        losses.append([model.train_step(x[i:i + 32].astype(dtype), y[i:i + 32], opt) for i in range(0, 320, 32)])
+        models.append(model)
+    fast, textbook = models
+    np.testing.assert_allclose(losses[1], losses[0], rtol=rtol)
+    for layer in range(3):
+        _same(textbook.W[layer], fast.W[layer], rtol)
+        _same(textbook.b[layer], fast.b[layer], rtol)
+    start = nn.MLP([20, 16, 8, 4], activation=activation, dtype=dtype, seed=11)
+    assert np.abs(fast.params - start.params).max() > 1e-3      # training moved the weights
+
+
+def test_textbook_docstring_examples_run():
+    """The worked examples in the textbook functions' docstrings print what they say."""
+    import doctest
+
+    names = ("relu", "sigmoid", "softmax", "one_hot", "cross_entropy", "dense_forward", "output_delta", "adam_step")
+    runner = doctest.DocTestRunner()
+    for name in names:
+        for test in doctest.DocTestFinder().find(getattr(nn, name), name, globs={"np": np, **vars(nn)}):
+            runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= len(names) and result.failed == 0
+
+
+def test_mnist_cli_reference(run_main, tmp_path):
+    """--reference trains with the textbook tier end to end: same transcript lines, and the same
+    weights as the default (fast) run of the same command (float32, within 1e-5 of the largest)."""
+    args = ("mnist", "--limit", "2000", "--val", "300", "--epochs", "1", "--layers", "784,32,10", "--no-show")
+    res = run_main(nn.main, *args, "--reference", "--out", tmp_path / "textbook")
+    assert res.returncode == 0, res
+    out = res.stdout
+    for line in ("=== Neural Network from Scratch ===", "Architecture: 784 → 32 → 10",
+                 "Implementation: textbook tier (mlp_forward, mlp_backward, adam_step", "Epoch 1: Loss = ",
+                 "Val Acc = ", "Test Accuracy: ", "Forward pass time: ", "Backprop time: ", "Gradient check: PASSED"):
+        assert line in out, line
+    assert "Implementation:" not in run_main(nn.main, *args, "--out", tmp_path / "fast").stdout
+    with np.load(tmp_path / "textbook" / "model.npz") as textbook, np.load(tmp_path / "fast" / "model.npz") as fast:
+        assert sorted(textbook.files) == ["W0", "W1", "b0", "b1"]
+        for name in textbook.files:
+            _same(textbook[name], fast[name], 1e-5)

@@ -7,23 +7,39 @@ import pytest
 
 from phase4_ml import sklearn_sprint as sp
 from tests.conftest import assert_user_error
-from tests.phase4_ml.inprocess import call, one_blas_thread  # noqa: F401 (autouse fixture)
+from tests.phase4_ml.odd_inputs import one_blas_thread  # noqa: F401 (autouse fixture)
 
 pytest.importorskip("sklearn")
 
 
 def test_our_models_work_inside_sklearn_cross_validation():
-    """M5: our from-scratch models go through the same folds and pipeline as scikit-learn's."""
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from sklearn.pipeline import make_pipeline
+    """M5: our from-scratch models go through the same folds and pipeline as scikit-learn's.
+
+    The sprint's own pipelines (a fresh scaler in front of each of our models) and its
+    cross_val_accuracy give the mean and std of a fold loop written out by hand (the scaler fitted
+    on the training fold only, our model fitted on the scaled rows) to 1e-12, and score > 90%."""
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.preprocessing import StandardScaler
+
+    from phase4_ml.decision_tree import DecisionTreeClassifier
+    from phase4_ml.logistic_regression import LogisticRegression
 
     X, y, classes, prep = sp.load("iris")
-    OursLogistic, OursTree, _ = sp._our_estimators()
+    pipes = sp.pipelines("iris", prep, seed=0)
+    assert type(pipes["ours: logistic regression"][-1]).__name__ == "OursLogistic"
+    assert type(pipes["ours: decision tree (depth 5)"][-1]).__name__ == "OursTree"
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
-    ours = cross_val_score(make_pipeline(prep, OursLogistic(C=1.0, epochs=500)), X, y, cv=folds)
-    assert len(ours) == 5 and ours.mean() > 0.9
-    tree = cross_val_score(make_pipeline(prep, OursTree(max_depth=3)), X, y, cv=folds)
-    assert tree.mean() > 0.9
+    for label, ours in (("ours: logistic regression", lambda: LogisticRegression(C=1.0, epochs=500)),
+                        ("ours: decision tree (depth 5)", lambda: DecisionTreeClassifier(max_depth=5, seed=0))):
+        by_hand = []
+        for train, test in folds.split(X, y):
+            scaler = StandardScaler().fit(X[train])
+            model = ours().fit(scaler.transform(X[train]), y[train])
+            by_hand.append(np.mean(model.predict(scaler.transform(X[test])) == y[test]))
+        mean, std = sp.cross_val_accuracy(pipes[label], X, y, folds)
+        np.testing.assert_allclose([mean, std], [np.mean(by_hand), np.std(by_hand)], rtol=0, atol=1e-12,
+                                   err_msg=label)
+        assert mean > 0.9, label
 
 
 @pytest.mark.parametrize("alpha", [1.0, 0.1])
@@ -84,6 +100,6 @@ def test_cli_all_three_datasets(run_cli, tmp_path):
     (["--folds", "1"], "at least 2"),
     (["--folds", "x"], "expected a whole number"),
 ])
-def test_bad_options(capsys, tmp_path, args, fragment):
-    res = call(sp.main, capsys, *args, "--no-show", "--out", tmp_path)
+def test_bad_options(run_main, tmp_path, args, fragment):
+    res = run_main(sp.main, *args, "--no-show", "--out", tmp_path)
     assert_user_error(res, fragment)

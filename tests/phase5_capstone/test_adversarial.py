@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import minigrad as mg
 import numpy as np
 import pytest
-from minigrad.tensor import numerical_grad
 
+import minigrad as mg
+from minigrad.gradcheck import numerical_grad
 from phase5_capstone import adversarial
 from phase5_capstone.train_mnist import load_images, make_model
 from tests.conftest import assert_user_error

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-import minigrad as mg
 import numpy as np
 import pytest
 
+import minigrad as mg
 from common import cli
 from phase5_capstone import train_mnist
 from tests.conftest import assert_user_error, needs_dataset
@@ -41,9 +41,9 @@ def test_width_option_builds_the_same_wider_cnn_on_both_backends():
     np.testing.assert_allclose(ours(mg.tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach().numpy(), atol=1e-5)
 
 
-def test_width_option_parses_and_rejects_bad_values(capsys):
-    _in_process_error(capsys, ["--width", "0"], "--width")
-    _in_process_error(capsys, ["--width", "wide"], "--width")
+def test_width_option_parses_and_rejects_bad_values(run_main):
+    assert_user_error(run_main(train_mnist.main, "--width", "0"), "--width")
+    assert_user_error(run_main(train_mnist.main, "--width", "wide"), "--width")
 
 
 @pytest.mark.slow
@@ -92,24 +92,14 @@ def test_cifar10_registry_name_trains_when_available(run_cli, tmp_path):
     assert "Test accuracy" in result.stdout
 
 
-def _in_process_error(capsys, argv, fragment):
-    """cli.run(main) as the script runs it: exit 2 and exactly one 'error: ...' line."""
-    try:
-        code = cli.run(train_mnist.main, argv)
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert code == 2 and len(err) == 1 and err[0].startswith("error: ") and fragment in err[0], err
-
-
-def test_bad_inputs_are_one_line_errors(run_cli, tmp_path, capsys):
+def test_bad_inputs_are_one_line_errors(run_cli, run_main, tmp_path):
     bad = tmp_path / "broken.tar.gz"
     bad.write_bytes(b"not a tarball")
     assert_user_error(run_cli(SCRIPT, "--dataset", str(bad), "--out", tmp_path), "not a CIFAR-10")
-    _in_process_error(capsys, ["--model", "rnn"], "invalid choice")
-    _in_process_error(capsys, ["--epochs", "0"], "--epochs")
-    _in_process_error(capsys, ["--dataset", "imagenet"], "unknown dataset")
-    _in_process_error(capsys, ["--lr", "nan"], "--lr")
+    assert_user_error(run_main(train_mnist.main, "--model", "rnn"), "invalid choice")
+    assert_user_error(run_main(train_mnist.main, "--epochs", "0"), "--epochs")
+    assert_user_error(run_main(train_mnist.main, "--dataset", "imagenet"), "unknown dataset")
+    assert_user_error(run_main(train_mnist.main, "--lr", "nan"), "--lr")
     with pytest.raises(cli.UserError, match="unknown dataset"):
         train_mnist.load_images("imagenet")
     with pytest.raises(cli.UserError, match="no such file"):

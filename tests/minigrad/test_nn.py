@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import minigrad as mg
 import numpy as np
 import pytest
-from minigrad import backend
+
+import minigrad as mg
+from minigrad import backend, threads
 
 torch = pytest.importorskip("torch")
 TOL = 1e-6
@@ -201,16 +202,6 @@ def test_dataloader_batches_shuffles_reproducibly():
     assert len(list(mg.DataLoader(mg.TensorDataset(x, y), 4, drop_last=True))) == 2
 
 
-class _FakeCupy:
-    """A stand-in GPU array library: NumPy behind a distinct ndarray type, so device plumbing is exercised."""
-
-    class ndarray(np.ndarray):
-        pass
-
-    def __getattr__(self, name):
-        return getattr(np, name)
-
-
 def test_cuda_device_seam_with_a_missing_cupy_gives_a_clear_error():
     if "cuda" in backend._MODULES:
         pytest.skip("a real GPU backend is registered")
@@ -223,30 +214,17 @@ def test_cuda_device_seam_with_a_missing_cupy_gives_a_clear_error():
         mg.zeros(3, device="cuda")
 
 
-def test_device_seam_routes_ops_through_the_registered_module():
+def test_device_seam_routes_ops_through_the_registered_module(fake_cuda):
     """With a fake 'cuda' module registered, tensors report device 'cuda' and training steps work."""
-    fake = _FakeCupy()
-    calls = []
-
-    def asarray(a, dtype=None):
-        calls.append("asarray")
-        return np.asarray(a, dtype=dtype).view(_FakeCupy.ndarray)
-
-    fake.asarray = asarray
-    fake.ndarray = _FakeCupy.ndarray
-    backend.register_backend("cuda", fake)
-    try:
-        model = mg.Linear(3, 2).to("cuda")
-        assert model.weight.device == "cuda" and calls
-        x = mg.tensor(_x(4, 3), device="cuda")
-        loss = mg.cross_entropy(model(x), np.array([0, 1, 1, 0]))
-        loss.backward()
-        mg.SGD(model.parameters(), lr=0.1).step()
-        assert model.weight.device == "cuda"
-        assert isinstance(model.state_dict()["weight"], np.ndarray)
-        assert model.to("cpu").weight.device == "cpu"
-    finally:
-        backend.register_backend("cuda", None)
+    model = mg.Linear(3, 2).to("cuda")
+    assert model.weight.device == "cuda" and fake_cuda.calls
+    x = mg.tensor(_x(4, 3), device="cuda")
+    loss = mg.cross_entropy(model(x), np.array([0, 1, 1, 0]))
+    loss.backward()
+    mg.SGD(model.parameters(), lr=0.1).step()
+    assert model.weight.device == "cuda"
+    assert isinstance(model.state_dict()["weight"], np.ndarray)
+    assert model.to("cpu").weight.device == "cpu"
 
 
 def test_autograd_bookkeeping_handles_deep_graphs():
@@ -270,11 +248,11 @@ def test_parallel_rows_gives_every_row_to_exactly_one_block():
         seen[rows] += 1
 
     out = np.zeros((1001, 40))
-    with backend.blas_threads(3):
-        backend.parallel_rows(kernel, np.arange(1001), out, min_size=1)
+    with threads.blas_threads(3):
+        threads.parallel_rows(kernel, np.arange(1001), out, min_size=1)
     assert sorted(calls) == [333, 334, 334] and np.all(seen == 1) and np.all(out == 1)
     calls.clear()
-    backend.parallel_rows(kernel, np.arange(1001), out, min_size=10**9)   # small work: one call, inline
+    threads.parallel_rows(kernel, np.arange(1001), out, min_size=10**9)   # small work: one call, inline
     assert calls == [1001]
 
 
@@ -282,8 +260,8 @@ def test_layernorm_on_row_blocks_matches_torch_and_one_thread():
     """Rows are split between threads (400 x 128 is above the size where that starts)."""
     x = _x(400, 128)
     results = []
-    for threads in (1, 2):
-        with backend.blas_threads(threads):
+    for n in (1, 2):
+        with threads.blas_threads(n):
             ours, theirs = mg.LayerNorm(128), torch.nn.LayerNorm(128, dtype=torch.float64)
             ours.weight.data[:] = np.linspace(0.5, 1.5, 128)
             ours.bias.data[:] = np.linspace(-0.3, 0.3, 128)
@@ -309,17 +287,17 @@ def test_data_parallel_gives_the_gradient_of_the_whole_batch():
     expected = {n: p.grad for n, p in model.named_parameters()}
     for workers in (2, 3):
         model, loss_of = model_and_loss()
-        loss = backend.data_parallel(loss_of, 30, workers)
+        loss = threads.data_parallel(loss_of, 30, workers)
         assert loss == pytest.approx(whole.item(), abs=1e-12)
         for n, p in model.named_parameters():
             np.testing.assert_allclose(p.grad, expected[n], rtol=0, atol=1e-12, err_msg=n)
 
 
 def test_blas_threads_limits_and_restores():
-    before = backend.num_threads()
-    with backend.blas_threads(1):
-        assert backend.num_threads() == 1
-    assert backend.num_threads() == before
+    before = threads.num_threads()
+    with threads.blas_threads(1):
+        assert threads.num_threads() == 1
+    assert threads.num_threads() == before
 
 
 def test_indexing_gradient_fast_path_equals_add_at():
@@ -342,7 +320,7 @@ def test_data_parallel_dropout_is_reproducible_and_leaves_the_global_stream_alon
     def run():
         mg.manual_seed(3)
         model = mg.Sequential(mg.Linear(6, 16), mg.ReLU(), mg.Dropout(0.5), mg.Linear(16, 2))
-        backend.data_parallel(lambda rows: mg.cross_entropy(model(mg.tensor(x[rows])), y[rows]), 40, 2)
+        threads.data_parallel(lambda rows: mg.cross_entropy(model(mg.tensor(x[rows])), y[rows]), 40, 2)
         after = mg.random.generator().random()
         return [p.grad.copy() for p in model.parameters()], after
 

@@ -2,7 +2,7 @@
 
 A :class:`Module` is a Python object whose attributes are parameters, buffers (running statistics)
 and other modules. ``parameters()`` finds them by walking the attributes, so a subclass does not
-even have to call ``super().__init__()`` (the seed's example does not). ``model(x)`` calls
+even have to call ``super().__init__()`` (the learning path's example does not). ``model(x)`` calls
 ``model.forward(x)``. ``state_dict()`` / ``save(path)`` store every parameter and buffer by its
 dotted name in a NumPy ``.npz`` file (never pickle).
 
@@ -21,16 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from . import backend
-from .conv import conv2d, max_pool2d
+from .conv import conv2d, conv2d_fused, max_pool2d
+from .functional import dropout, gelu, gelu_fused, layer_norm, layer_norm_fused, linear
 from .random import generator
-from .tensor import (
-    Parameter,
-    Tensor,
-    dropout,
-    get_default_dtype,
-    layer_norm,
-    linear,
-)
+from .tensor import Parameter, Tensor, get_default_dtype
 
 
 def _uniform(shape: tuple, bound: float, dtype, device) -> Parameter:
@@ -198,22 +192,29 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-    """2-D convolution (im2col + one matmul). x (N, C, H, W) -> (N, O, H', W'); W (O, C, k, k)."""
+    """2-D convolution. x (N, C, H, W) -> (N, O, H', W'); W (O, C, k, k).
+
+    ``fused=True`` (the default) runs the fast tier, :func:`~minigrad.conv.conv2d_fused` (im2col +
+    one matmul); ``fused=False`` the textbook :func:`~minigrad.conv.conv2d` (a sum over kernel
+    offsets, left to autograd). Both compute the same numbers; set ``layer.fused`` at any time.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, bias: bool = True, device=None, dtype=None):
+                 padding: int = 0, bias: bool = True, device=None, dtype=None, fused: bool = True):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.fused = fused
         bound = 1 / math.sqrt(in_channels * kernel_size * kernel_size)
         self.weight = _uniform((out_channels, in_channels, kernel_size, kernel_size), bound, dtype, device)
         self.bias = _uniform((out_channels,), bound, dtype, device) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
+        conv = conv2d_fused if self.fused else conv2d
+        return conv(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
 
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}")
+                f"stride={self.stride}, padding={self.padding}" + ("" if self.fused else ", fused=False"))
 
 
 class MaxPool2d(Module):
@@ -305,19 +306,25 @@ class BatchNorm2d(_BatchNorm):
 
 
 class LayerNorm(Module):
-    """Normalise over the last axis: y = (x - mu) / sqrt(var + eps) * weight + bias."""
+    """Normalise over the last axis: y = (x - mu) / sqrt(var + eps) * weight + bias.
 
-    def __init__(self, normalized_shape: int, eps: float = 1e-5, bias: bool = True, device=None, dtype=None):
+    ``fused=True`` (the default) runs the fast tier, :func:`~minigrad.functional.layer_norm_fused`;
+    ``fused=False`` the textbook :func:`~minigrad.functional.layer_norm`, left to autograd.
+    """
+
+    def __init__(self, normalized_shape: int, eps: float = 1e-5, bias: bool = True, device=None, dtype=None,
+                 fused: bool = True):
         dtype = dtype or get_default_dtype()
-        self.normalized_shape, self.eps = normalized_shape, eps
+        self.normalized_shape, self.eps, self.fused = normalized_shape, eps, fused
         self.weight = Parameter(np.ones(normalized_shape, dtype=dtype), device=device)
         self.bias = Parameter(np.zeros(normalized_shape, dtype=dtype), device=device) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        return layer_norm(x, self.weight, self.bias, self.eps)
+        norm = layer_norm_fused if self.fused else layer_norm
+        return norm(x, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}"
+        return f"{self.normalized_shape}, eps={self.eps}" + ("" if self.fused else ", fused=False")
 
 
 class Embedding(Module):
@@ -357,11 +364,15 @@ class ReLU(Module):
 
 
 class GELU(Module):
-    def __init__(self, approximate: str = "none"):
-        self.approximate = approximate
+    """x Phi(x) (see :func:`~minigrad.functional.gelu`); ``fused=False`` runs the textbook tier."""
+
+    def __init__(self, approximate: str = "none", fused: bool = True):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate, self.fused = approximate, fused
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.gelu(self.approximate)
+        return (gelu_fused if self.fused else gelu)(x, self.approximate)
 
 
 class Tanh(Module):

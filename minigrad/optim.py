@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from . import backend
+from . import threads
 from .tensor import Parameter
 
 
@@ -53,7 +53,7 @@ class Optimizer:
         """Update every parameter that has a gradient (parameters are spread over threads)."""
         work = [(p, group, self.state.setdefault(id(p), {}))
                 for group in self.param_groups for p in group["params"] if p.grad is not None]
-        backend.parallel_map(lambda item: self._update(item[0], item[0].grad, item[1], item[2]), work)
+        threads.parallel_map(lambda item: self._update(item[0], item[0].grad, item[1], item[2]), work)
 
     def _update(self, p: Parameter, g, group: dict, state: dict) -> None:
         raise NotImplementedError
@@ -65,6 +65,20 @@ class SGD(Optimizer):
     defaults = {"lr": 0.01, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0}
 
     def _update(self, p, g, group, state):
+        """One SGD step for one parameter, in place: p.data changes, nothing is returned.
+
+        p: the Parameter (its values are the array p.data); g: dL/dp, an array shaped like
+        p.data; group: the hyper-parameters ("lr", "momentum", "nesterov", "weight_decay");
+        state: a dict kept for this parameter from step to step (empty on the first step).
+
+            g = g + weight_decay * p                    (L2 weight decay, when weight_decay > 0)
+            buf = g on the first step, then buf = momentum * buf + g        (when momentum > 0)
+            direction = g + momentum * buf if nesterov else buf             (g without momentum)
+            p = p - lr * direction
+
+        This is torch.optim.SGD's arithmetic: the momentum buffer starts at the first gradient
+        (not at zero), and lr multiplies the whole buffer.
+        """
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p.data
         mu = group["momentum"]
@@ -86,6 +100,22 @@ class Adam(Optimizer):
     decoupled = False
 
     def _update(self, p, g, group, state):
+        """One Adam step for one parameter, in place: p.data changes, nothing is returned.
+
+        p: the Parameter (its values are the array p.data); g: dL/dp, shaped like p.data;
+        group: the hyper-parameters ("lr", "betas" = (b1, b2), "eps", "weight_decay");
+        state: a dict kept for this parameter between steps, empty before the first step (keep
+        t, m and v in it). With t counting this parameter's steps from 1 and m, v starting at 0:
+
+            g = g + weight_decay * p                    (classic L2; AdamW instead does
+                                                         p = p * (1 - lr * weight_decay) first)
+            m = b1 m + (1 - b1) g                       running mean of the gradient
+            v = b2 v + (1 - b2) g^2                     running mean of its square
+            m_hat = m / (1 - b1^t),  v_hat = v / (1 - b2^t)     (undo the start at zero)
+            p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+        AdamW runs this same method with ``self.decoupled`` True.
+        """
         b1, b2 = group["betas"]
         wd = group["weight_decay"]
         if wd and self.decoupled:

@@ -1,6 +1,6 @@
 """The executable milestone checklist (``make milestones``).
 
-Every catalogued project declares its learning milestones (from the seed) and the seed-000 boss
+Every catalogued project declares its learning milestones (from the learning path) and the boss-fight
 milestones it covers, each with a check: a pytest node id or a ``module:function``. This command
 runs all the checks and prints a per-phase checklist::
 
@@ -12,7 +12,7 @@ runs all the checks and prints a per-phase checklist::
 and writes the same list as Markdown to ``outputs/milestones.md``. Exit status 0 when every
 check passed, 1 otherwise.
 
-    python -m common.milestones [--phase phase1_linalg] [--quick] [--out outputs/milestones.md]
+    python -m tools.milestones [--phase phase1_linalg] [--quick] [--out outputs/milestones.md]
 
 ``--quick`` deselects tests marked ``slow`` (they are then reported as skipped).
 """
@@ -25,7 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import catalogue, cli
+from common import cli
+from tools import catalogue
 
 
 @dataclass
@@ -75,6 +76,29 @@ class _Collector:
     def pytest_deselected(self, items) -> None:
         for item in items:
             self.outcomes[item.nodeid] = Result("skipped", "deselected (slow; run without --quick)")
+
+
+class _NodeIds:
+    """pytest plugin recording the node ids a collection finds."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def pytest_collection_modifyitems(self, items) -> None:
+        self.ids.extend(item.nodeid for item in items)
+
+
+def collect_node_ids(files: list[str], rootdir: Path | None = None) -> list[str]:
+    """The node ids pytest collects from ``files`` (relative to the repository root), nothing run."""
+    import pytest
+
+    plugin = _NodeIds()
+    root = rootdir or cli.REPO_ROOT
+    existing = [f for f in files if (root / f).exists()]
+    if existing:
+        pytest.main(["-q", "--collect-only", "-p", "no:cacheprovider", "--no-header", "--rootdir", str(root),
+                     *[str(root / f) for f in existing]], plugins=[plugin])
+    return plugin.ids
 
 
 def run_pytest_checks(nodes: list[str], quick: bool) -> dict[str, Result]:
@@ -155,7 +179,7 @@ def summary(results: dict[str, Result]) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.make_parser(__doc__, prog="python -m common.milestones", seed=False, show=False, out=False)
+    parser = cli.make_parser(__doc__, prog="python -m tools.milestones", seed=False, show=False, out=False)
     parser.add_argument("--phase", choices=[p for p, _ in catalogue.PHASES], help="only this phase")
     parser.add_argument("--quick", action="store_true", help="skip tests marked slow")
     parser.add_argument("--out", type=Path, default=Path("outputs/milestones.md"), help="Markdown report path")

@@ -26,7 +26,7 @@ class Comparison:
     ours: Callable[[], Any]
     reference: Callable[[], Any] | None
     reference_name: str                         # "Pillow Image.transform(BILINEAR)"
-    max_ratio: float | None = None              # the target, e.g. 4.0
+    max_ratio: float | None = None              # the row's target, e.g. 4.0
     quality: Callable[[Any, Any], tuple[str, float, float]] | None = None  # -> (metric, ours, ref)
     budget_s: float | None = None               # when reference is None
     repeats: int = 5

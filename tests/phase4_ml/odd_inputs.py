@@ -1,31 +1,9 @@
-"""Run a phase-4 script's ``main`` inside the test process (no interpreter start-up per call).
-
-``call(module.main, capsys, "--k", "0")`` returns the same kind of result as the ``run_cli``
-fixture (returncode, stdout, stderr), so ``assert_user_error`` works on it. The real
-subprocess path is covered by each script's transcript test.
-"""
+"""Phase-4 test data: awkward CSV files users bring, and one BLAS thread per test (an autouse
+fixture the test modules import). Scripts run in-process through ``run_main`` (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-from common import cli
-from tests.conftest import CliResult
-
-
-class _Proc:
-    def __init__(self, returncode: int, stdout: str, stderr: str):
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
-def call(main, capsys, *argv) -> CliResult:
-    capsys.readouterr()
-    try:
-        code = cli.run(main, [str(a) for a in argv])
-    except SystemExit as exc:  # argparse errors
-        code = exc.code if isinstance(exc.code, int) else 2
-    out, err = capsys.readouterr()
-    return CliResult(_Proc(code, out, err))
 
 
 def odd_csvs(folder) -> dict:

@@ -1,12 +1,12 @@
 """Run every registered performance comparison and write bench/RESULTS.md (``make bench``).
 
 Each catalogued project lists its comparisons as ``"bench.module:function"``; the function
-returns Comparison objects (bench/harness.py). Rows report the median time of ours and of the
-reference in the same run, their ratio (lower is better; the target from the issue beside it),
+returns Comparison objects (tools/bench_harness.py). Rows report the median time of ours and of the
+reference in the same run, their ratio (lower is better; the row's target beside it),
 the quality delta, and achieved GFLOP/s where the work is known, against the measured NumPy
 matmul ceiling of this machine.
 
-    python -m bench.run [--only KEY ...] [--repeats N] [--out bench/RESULTS.md]
+    python -m tools.bench [--only KEY ...] [--repeats N] [--out bench/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import Comparison, Row, matmul_ceiling, run_comparison
-from common import catalogue, cli
+from common import cli
+from tools import catalogue
+from tools.bench_harness import Comparison, Row, matmul_ceiling, run_comparison
 
 
 def load_comparisons(ref: str) -> list[Comparison]:
@@ -52,10 +53,10 @@ def _fmt(seconds: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.make_parser(__doc__, prog="python -m bench.run", seed=False, show=False, out=False)
+    parser = cli.make_parser(__doc__, prog="python -m tools.bench", seed=False, show=False, out=False)
     parser.add_argument("--only", nargs="+", metavar="KEY", help="only these project keys")
     parser.add_argument("--repeats", type=cli.positive_int, default=None, help="override repeats per row")
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    parser.add_argument("--out", type=Path, default=cli.REPO_ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()

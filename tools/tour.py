@@ -5,9 +5,11 @@ For each project in the catalogue, each of its tour steps is run from the reposi
 SDL's dummy video driver. Its output is captured, the figures it saved (PNG, GIF, JPG) are
 collected, and ``outputs/tour/index.html`` gets a section per project: the command, what it
 printed, and its images. A project whose dataset is not on this machine (download-only while
-offline) or whose optional package is missing is skipped with the reason.
+offline) or whose optional package is missing is skipped with the reason. When the learner's
+workspace (``python -m learn``) holds code for a project, its steps run on that code through
+``python -m learn.runner``, whose first lines say which functions are the learner's.
 
-    python -m common.tour [--only KEY ...] [--phase PHASE] [--out outputs/tour] [--allow-download]
+    python -m tools.tour [--only KEY ...] [--phase PHASE] [--out outputs/tour] [--allow-download]
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import catalogue, cli, datasets
+from common import cli, datasets
+from tools import catalogue
 
 IMAGE_SUFFIXES = {".png", ".gif", ".jpg", ".jpeg"}
 
@@ -52,8 +55,20 @@ def skip_reason(project: catalogue.Project, allow_download: bool) -> str | None:
     return None
 
 
-def step_command(step: catalogue.TourStep, out: Path) -> list[str]:
+def runs_learner_code(project: catalogue.Project) -> bool:
+    """True when the learner's workspace has code of theirs for this project (learner mode)."""
+    from learn import spec, workspace
+
+    try:
+        return workspace.path_for(project).is_file() and "written" in workspace.states(project).values()
+    except spec.LearnError:
+        return True          # a broken workspace file: run through the learner path, which says why
+
+
+def step_command(step: catalogue.TourStep, out: Path, learner: bool = False) -> list[str]:
     cmd = [sys.executable, *step.argv]
+    if learner and step.argv and step.argv[0].endswith(".py"):
+        cmd[1:2] = ["-m", "learn.runner", step.argv[0]]
     if step.out:
         cmd += ["--out", str(out)]
     if step.no_show:
@@ -62,7 +77,7 @@ def step_command(step: catalogue.TourStep, out: Path) -> list[str]:
 
 
 def run_step(project: catalogue.Project, step: catalogue.TourStep, out: Path) -> StepResult:
-    cmd = step_command(step, out)
+    cmd = step_command(step, out, runs_learner_code(project))
     shown = "python " + " ".join(shlex.quote(a) for a in cmd[1:])
     env = dict(os.environ, MPLBACKEND="Agg", SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
                PYTHONUNBUFFERED="1", COLUMNS="100", PYGAME_HIDE_SUPPORT_PROMPT="1")
@@ -125,7 +140,7 @@ def render_html(results: list[StepResult], root: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.make_parser(__doc__, prog="python -m common.tour", seed=False, show=False, out=False)
+    parser = cli.make_parser(__doc__, prog="python -m tools.tour", seed=False, show=False, out=False)
     parser.add_argument("--only", nargs="+", metavar="KEY", help="only these project keys")
     parser.add_argument("--phase", choices=[p for p, _ in catalogue.PHASES], help="only this phase")
     parser.add_argument("--out", type=Path, default=Path("outputs/tour"), help="gallery folder")

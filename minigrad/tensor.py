@@ -124,6 +124,43 @@ def _is_basic_index(index) -> bool:
     return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
 
 
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every op node ``root`` depends on, each one listed before the nodes it was computed from.
+
+    A node's ``_prev`` holds the tensors it was computed from (only those that need gradients);
+    a leaf (a parameter or an input) has ``_prev == ()``. The list starts with ``root`` and holds
+    each inner node once; leaves are left out, because they have no backward of their own. In
+    this order a node's backward runs only after every node that used it has added its share of
+    dL/d(node) into ``node.grad``: the order :meth:`Tensor.backward` calls the closures in.
+
+    A worked example: ``y`` uses ``h`` twice, so ``h`` comes after ``y``, which must pass back
+    both of its shares first; the leaves x and w are not listed.
+
+    >>> x, w = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    >>> h = x * w
+    >>> y = h + h
+    >>> loss = y.sum()
+    >>> [node._op for node in topological_order(loss)]
+    ['sum', 'add', 'mul']
+
+    How: walk the graph from ``root`` once to collect its inner nodes (an explicit stack, not
+    recursion: a graph can be 10,000 nodes deep). Then sort them. Every op result gets a
+    creation stamp (``_stamp``) newer than those of its inputs, so newest first is a valid
+    order. (The classic alternative, a depth-first search that lists each node after all its
+    inputs and then reverses the list, gives another valid order.)
+    """
+    nodes, seen, stack = [], {root}, [root]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for parent in node._prev:
+            if parent._prev and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    nodes.sort(key=_STAMP_OF, reverse=True)
+    return nodes
+
+
 # ----------------------------------------------------------------------------- Tensor
 class Tensor:
     """An n-d array with autograd. ``Tensor(data, requires_grad=False, dtype=None, device="cpu")``.
@@ -297,21 +334,8 @@ class Tensor:
             grad = xp.ones_like(self.data)
         grad = xp.asarray(_data(grad), dtype=self.data.dtype).reshape(self.data.shape)
 
-        # Every op node that self depends on. Each result is stamped newer than its inputs, so
-        # newest-first is a topological order: a node runs only after all nodes that use it have
-        # added their share to its .grad. Leaves have nothing to pass on and are not listed.
-        nodes, seen, stack = [], {self}, [self]
-        while stack:
-            node = stack.pop()
-            nodes.append(node)
-            for parent in node._prev:
-                if parent._prev and parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        nodes.sort(key=_STAMP_OF, reverse=True)
-
         self.add_grad(grad)
-        for node in nodes:
+        for node in topological_order(self):       # from self back towards the leaves
             if node._backward is None or node.grad is None:
                 continue
             node._backward(node.grad)
@@ -504,29 +528,6 @@ class Tensor:
             self.add_grad(g * mask)
 
         return Tensor.from_op(self.data * mask, (self,), _bw, "relu")
-
-    def gelu(self, approximate: str = "none") -> Tensor:
-        """GELU(x) = x Phi(x). ``approximate="tanh"`` uses GPT-2's tanh formula."""
-        xp, x = self.xp, self.data
-        if approximate == "tanh":
-            c = math.sqrt(2 / math.pi)
-            inner = c * (x + 0.044715 * x ** 3)
-            t = xp.tanh(inner)
-            out = 0.5 * x * (1 + t)
-
-            def _bw(g):
-                d_inner = c * (1 + 3 * 0.044715 * x * x)
-                self.add_grad(g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner))
-        elif approximate == "none":
-            cdf = 0.5 * (1 + backend.erf(xp, x / math.sqrt(2)))
-            out = x * cdf
-
-            def _bw(g):
-                pdf = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-                self.add_grad(g * (cdf + x * pdf))
-        else:
-            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-        return Tensor.from_op(out.astype(x.dtype, copy=False), (self,), _bw, "gelu")
 
     # -- reductions
     def sum(self, axis=None, keepdims: bool = False) -> Tensor:
@@ -729,37 +730,6 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return Tensor.from_op(a.data @ b.data, (a, b), _bw, "matmul")
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """Fused ``x @ weight.T + bias``: x (..., in), weight (out, in), bias (out,) -> (..., out).
-
-    One graph node instead of three; dL/dx = g W, dL/dW = g^T x, dL/db = sum of g over rows.
-    """
-    out = x.data @ weight.data.T
-    if bias is not None:
-        out += bias.data
-
-    def _bw(g):
-        if x.requires_grad:
-            x.add_grad(g @ weight.data)
-        g2 = g.reshape(-1, g.shape[-1])
-        if weight.requires_grad:
-            weight.add_grad(g2.T @ x.data.reshape(-1, x.shape[-1]), fresh=True)
-        if bias is not None and bias.requires_grad:
-            bias.add_grad(column_sums(g2), fresh=True)
-
-    parents = (x, weight) if bias is None else (x, weight, bias)
-    return Tensor.from_op(out, parents, _bw, "linear")
-
-
-def column_sums(a):
-    """Sums down the columns of a 2-D array a (r, c) -> (c,), as the product ones(r) @ a.
-
-    Same numbers as ``a.sum(axis=0)``, but a BLAS matrix-vector product runs several times
-    faster than NumPy's reduction across rows (bias gradients are exactly this sum).
-    """
-    return backend.module_of(a).ones(a.shape[0], dtype=a.dtype) @ a
-
-
 def concat(tensors, axis: int = 0) -> Tensor:
     """Join tensors along an existing axis; the gradient is split back into the pieces."""
     tensors = [_t(t) for t in tensors]
@@ -818,35 +788,7 @@ def gather(x: Tensor, dim: int, index) -> Tensor:
     return Tensor.from_op(xp.take_along_axis(x.data, index, axis=dim), (x,), _bw, "gather")
 
 
-# ----------------------------------------------------------------------------- activations, softmax, loss
-def relu(x: Tensor) -> Tensor:
-    return x.relu()
-
-
-def gelu(x: Tensor, approximate: str = "none") -> Tensor:
-    return x.gelu(approximate)
-
-
-def tanh(x: Tensor) -> Tensor:
-    return x.tanh()
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    return x.sigmoid()
-
-
-def exp(x: Tensor) -> Tensor:
-    return x.exp()
-
-
-def log(x: Tensor) -> Tensor:
-    return x.log()
-
-
-def sqrt(x: Tensor) -> Tensor:
-    return x.sqrt()
-
-
+# ----------------------------------------------------------------------------- softmax
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """softmax(x)_i = e^{x_i - max} / sum_j e^{x_j - max}; backward y * (g - sum(g y))."""
     xp = x.xp
@@ -869,140 +811,3 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
         x.add_grad(g - xp.exp(y) * g.sum(axis=axis, keepdims=True))
 
     return Tensor.from_op(y, (x,), _bw, "log_softmax")
-
-
-def cross_entropy(logits: Tensor, targets, reduction: str = "mean") -> Tensor:
-    """Fused softmax + negative log-likelihood. logits (N, C) (or (..., C)), targets int (N,) (or (...)).
-
-    loss_n = log sum_c e^{z_nc} - z_{n,y_n}, computed with the max subtracted so it never
-    overflows. Its gradient is the famous (softmax(z) - onehot(y)) / N.
-    """
-    xp = logits.xp
-    t = xp.asarray(_data(targets))
-    if t.dtype.kind not in "iu":
-        t = t.astype(np.int64)
-    classes = logits.shape[-1]
-    z = logits.data.reshape(-1, classes)
-    t = t.reshape(-1)
-    if z.shape[0] != t.shape[0]:
-        raise ValueError(f"cross_entropy: {z.shape[0]} rows of logits but {t.shape[0]} targets")
-    n = z.shape[0]
-    shifted = z - z.max(axis=1, keepdims=True)
-    e = xp.exp(shifted)
-    sum_e = e.sum(axis=1, keepdims=True)
-    rows = xp.arange(n)
-    losses = xp.log(sum_e[:, 0]) - shifted[rows, t]
-    if reduction == "mean":
-        out, scale = losses.mean(), 1.0 / n
-    elif reduction == "sum":
-        out, scale = losses.sum(), 1.0
-    elif reduction == "none":
-        out, scale = losses.reshape(logits.shape[:-1]), None
-    else:
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-    def _bw(g):
-        grad = e / sum_e
-        grad[rows, t] -= 1
-        if scale is None:
-            grad *= g.reshape(-1, 1)
-        else:
-            grad *= g * scale
-        logits.add_grad(grad.reshape(logits.shape))
-
-    return Tensor.from_op(out, (logits,), _bw, "cross_entropy")
-
-
-def mse_loss(pred: Tensor, target) -> Tensor:
-    diff = pred - _t(target, pred)
-    return (diff * diff).mean()
-
-
-def dropout(x: Tensor, p: float, training: bool = True, rng=None) -> Tensor:
-    """Inverted dropout: zero each entry with probability p, scale the rest by 1/(1-p)."""
-    if not training or p == 0:
-        return x
-    if not 0 <= p < 1:
-        raise ValueError(f"dropout probability must be in [0, 1), got {p}")
-    from .random import uniform_like
-
-    mask = (uniform_like(x.data, rng) >= p).astype(x.dtype) / (1 - p)
-
-    def _bw(g):
-        x.add_grad(g * mask)
-
-    return Tensor.from_op(x.data * mask, (x,), _bw, "dropout")
-
-
-def layer_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float = 1e-5) -> Tensor:
-    """Fused LayerNorm over the last axis: y = (x - mu) / sqrt(var + eps) * weight + bias.
-
-    Backward (per row, n features, xhat the normalised input, gh = g * weight):
-    dx = (gh - mean(gh) - xhat * mean(gh * xhat)) / sqrt(var + eps).
-    Each row is independent, so blocks of rows run on separate threads; row means are
-    matrix-vector products with a vector of 1/n (BLAS does that several times faster than
-    ``.mean(axis=-1)`` on rows this short).
-    """
-    xp = x.xp
-    shape, n = x.shape, x.shape[-1]
-    rows = x.data.reshape(-1, n)
-    mean_of = xp.full(n, 1.0 / n, dtype=rows.dtype)          # rows @ mean_of = the row means
-    w = None if weight is None else weight.data.astype(rows.dtype, copy=False)
-    b = None if bias is None else bias.data.astype(rows.dtype, copy=False)
-    xhat, out = xp.empty_like(rows), xp.empty_like(rows)
-    inv_std = xp.empty((rows.shape[0], 1), dtype=rows.dtype)
-
-    def normalise(rows, xhat, inv_std, out):                  # one block of rows
-        xp.subtract(rows, (rows @ mean_of)[:, None], out=xhat)           # centred
-        xp.multiply(xhat, xhat, out=out)                                 # (scratch) squares
-        inv_std[:, 0] = 1.0 / xp.sqrt(out @ mean_of + eps)
-        xhat *= inv_std
-        if w is None:
-            out[...] = xhat
-        else:
-            xp.multiply(xhat, w, out=out)
-        if b is not None:
-            out += b
-
-    backend.parallel_rows(normalise, rows, xhat, inv_std, out)
-
-    def _bw(g):
-        g2 = g.reshape(-1, n)
-        if weight is not None and weight.requires_grad:
-            weight.add_grad(column_sums(g2 * xhat), fresh=True)
-        if bias is not None and bias.requires_grad:
-            bias.add_grad(column_sums(g2), fresh=True)
-        if x.requires_grad:
-            dx = xp.empty_like(g2)
-
-            def backprop(g2, xhat, inv_std, dx):                  # one block of rows
-                gh = g2 if w is None else g2 * w
-                xp.multiply(gh, xhat, out=dx)                                # (scratch) gh * xhat
-                xp.multiply(xhat, (dx @ mean_of)[:, None], out=dx)           # xhat * mean(gh xhat)
-                xp.subtract(gh, dx, out=dx)
-                dx -= (gh @ mean_of)[:, None]
-                dx *= inv_std
-
-            backend.parallel_rows(backprop, g2, xhat, inv_std, dx)
-            x.add_grad(dx.reshape(shape))
-
-    parents = tuple(t for t in (x, weight, bias) if t is not None)
-    return Tensor.from_op(out.reshape(shape), parents, _bw, "layer_norm")
-
-
-def numerical_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central finite differences of scalar ``f(x)`` (NumPy float64 in, array out) — for tests."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + eps
-        hi = f(x)
-        x[i] = old - eps
-        lo = f(x)
-        x[i] = old
-        grad[i] = (hi - lo) / (2 * eps)
-    return grad
-

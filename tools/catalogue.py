@@ -3,10 +3,10 @@
 Each phase folder holds a ``catalogue.py`` with ``PROJECTS = [Project(...), ...]``; this module
 collects them in phase order. The catalogue drives:
 
-* ``make milestones`` (common/milestones.py): each project's four learning milestones from the
-  seed, plus the seed-000 boss milestones it covers, as executable checks;
-* ``make tour`` (common/tour.py): the headless demo commands, run on bundled data;
-* ``make bench`` (bench/run.py): the performance comparisons registered for the project;
+* ``make milestones`` (tools/milestones.py): each project's four learning milestones from the
+  learning path, plus the boss-fight milestones it covers, as executable checks;
+* ``make tour`` (tools/tour.py): the headless demo commands, run on bundled data;
+* ``make bench`` (tools/bench.py): the performance comparisons registered for the project;
 * the README's project table (a test checks every catalogued script is listed there).
 
 A milestone ``check`` is either a pytest node id (``tests/phase1_linalg/test_x.py::test_y``,
@@ -31,10 +31,18 @@ PHASES: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class Milestone:
-    """One learning milestone and the check that proves it."""
+    """One learning milestone, the check that proves it, and what a learner writes for it.
+
+    ``learner`` names the functions (or methods) a learner writes for this milestone in learner
+    mode (``python -m learn``): ``"power_iteration"`` is a function of the project's script,
+    ``"Tensor.backward"`` a method of a class there, and ``"minigrad.tensor:Tensor.backward"``
+    names another module. ``hints`` are up to three, each more specific than the last.
+    """
 
     text: str
     check: str
+    learner: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,11 +69,11 @@ class Project:
     title: str                  # "PCA Visualizer (eigenvalues & eigenvectors)"
     phase: str                  # folder, e.g. "phase1_linalg"
     script: str                 # path from the repo root
-    number: int | None = None   # project number in the learning path (None: seed-000 script)
+    number: int | None = None   # project number in the learning path (None: a boss-fight script)
     commands: tuple[str, ...] = ()          # commands as a learner types them (README table)
     tour: tuple[TourStep, ...] = ()
     milestones: tuple[Milestone, ...] = ()
-    boss: tuple[Milestone, ...] = ()        # seed-000 milestones (M1..M10, Boss) it covers
+    boss: tuple[Milestone, ...] = ()        # boss-fight milestones (M1..M10, Boss) it covers
     bench: tuple[str, ...] = ()             # "bench.module:function" returning Comparison(s)
     datasets: tuple[str, ...] = ()          # registry names the tour needs
     requires: tuple[str, ...] = ()          # importable modules the tour needs (cv2, torch...)

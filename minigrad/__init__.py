@@ -1,0 +1,104 @@
+"""minigrad: a small PyTorch-like deep-learning framework in NumPy (project 20).
+
+One job per file: ``tensor`` (Tensor and autograd, the primitive ops), ``functional``
+(activations, losses, LayerNorm), ``conv`` (convolution and pooling), ``nn`` (modules),
+``optim`` (optimisers and schedules), ``data`` (datasets and loaders), ``random`` (the seeded
+generator), ``backend`` (the array-module seam: NumPy or CuPy), ``threads`` (multi-core helpers)
+and ``gradcheck`` (finite differences).
+
+    import minigrad as mg
+    model = mg.Sequential(mg.Linear(784, 128), mg.ReLU(), mg.Linear(128, 10))
+    loss = mg.cross_entropy(model(x), y); loss.backward(); mg.Adam(model.parameters()).step()
+
+See API.md beside this file for the list of ops, layers and the dtype/device rules.
+"""
+
+from . import backend, functional, optim, threads
+from .backend import get_array_module, register_backend
+from .conv import conv2d, conv2d_fused, max_pool2d
+from .data import DataLoader, Dataset, TensorDataset
+from .functional import (
+    cross_entropy,
+    dropout,
+    erf,
+    exp,
+    gelu,
+    gelu_fused,
+    layer_norm,
+    layer_norm_fused,
+    linear,
+    log,
+    mse_loss,
+    relu,
+    sigmoid,
+    sqrt,
+    tanh,
+)
+from .gradcheck import numerical_grad
+from .nn import (
+    GELU,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    LayerNorm,
+    Linear,
+    MaxPool2d,
+    Module,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+)
+from .optim import SGD, Adam, AdamW, CosineLR, StepLR
+from .random import manual_seed
+from .tensor import (
+    Parameter,
+    Tensor,
+    arange,
+    cat,
+    concat,
+    default_dtype,
+    float32,
+    float64,
+    gather,
+    get_default_dtype,
+    int64,
+    is_grad_enabled,
+    log_softmax,
+    matmul,
+    no_grad,
+    ones,
+    set_default_dtype,
+    softmax,
+    stack,
+    tensor,
+    where,
+    zeros,
+)
+
+
+def save(module: Module, path) -> None:
+    """Write a module's parameters and buffers to ``path`` (.npz)."""
+    module.save(path)
+
+
+def load(module: Module, path) -> Module:
+    """Read parameters and buffers saved by :func:`save` into ``module``."""
+    return module.load(path)
+
+
+__all__ = [
+    "backend", "functional", "optim", "threads", "numerical_grad", "get_array_module", "register_backend",
+    "conv2d", "conv2d_fused",
+    "max_pool2d", "DataLoader", "Dataset", "TensorDataset", "GELU", "BatchNorm1d", "BatchNorm2d",
+    "Conv2d", "Dropout", "Embedding", "Flatten", "LayerNorm", "Linear", "MaxPool2d", "Module", "ReLU",
+    "Sequential", "Sigmoid", "Tanh", "SGD", "Adam", "AdamW", "CosineLR", "StepLR", "manual_seed",
+    "Parameter", "Tensor", "arange", "cat", "concat", "cross_entropy", "default_dtype", "dropout", "exp",
+    "float32", "float64", "gather", "erf", "gelu", "gelu_fused", "get_default_dtype", "int64", "is_grad_enabled",
+    "layer_norm", "layer_norm_fused",
+    "linear", "log", "log_softmax", "matmul", "mse_loss", "no_grad", "ones", "relu", "set_default_dtype",
+    "sigmoid", "softmax", "sqrt", "stack", "tanh", "tensor", "where", "zeros", "save", "load",
+]

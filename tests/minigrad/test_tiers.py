@@ -1,0 +1,42 @@
+"""minigrad's two tiers: the textbook LayerNorm and GELU (composites of minigrad's ops, gradients
+by autograd) against the fused ops beside them (one op each, hand-written backward, threads).
+
+Tolerance: 1e-10 absolute in float64, on values and on every gradient. The inputs are large enough
+(40 x 24, |x| up to ~6) that the tails of GELU and the 1/sqrt(var) of LayerNorm are exercised.
+"""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+@pytest.mark.parametrize("op", ["layer_norm", "gelu", "gelu_tanh"])
+def test_textbook_layer_norm_and_gelu_equal_the_fused_ops(op):
+    """mg.layer_norm / mg.gelu (composites left to autograd) = the *_fused ops: values and every
+    gradient, float64, 1e-10 absolute."""
+    rng = np.random.default_rng(9)
+    x, w, b, g = (rng.standard_normal(s) for s in ((40, 24), (24,), (24,), (40, 24)))
+    results = []
+    for fused in (False, True):
+        xm, wm, bm = (mg.tensor(a, requires_grad=True) for a in (x * 2, w, b))
+        if op == "layer_norm":
+            out = (mg.layer_norm_fused if fused else mg.layer_norm)(xm, wm, bm)
+        else:
+            out = (mg.gelu_fused if fused else mg.gelu)(xm, "tanh" if op == "gelu_tanh" else "none")
+        (out * mg.tensor(g)).sum().backward()
+        results.append([out.data, xm.grad] + ([wm.grad, bm.grad] if op == "layer_norm" else []))
+    for textbook, fast in zip(*results):
+        np.testing.assert_allclose(textbook, fast, rtol=0, atol=1e-10)
+
+
+def test_the_modules_pick_the_tier():
+    """LayerNorm(fused=False) and GELU(fused=False) give the fused modules' numbers (float64, 1e-10)."""
+    x = np.random.default_rng(1).standard_normal((5, 8)) * 3
+    with mg.default_dtype(np.float64):
+        for make in (lambda fused: mg.LayerNorm(8, fused=fused), lambda fused: mg.GELU("tanh", fused=fused)):
+            fast, textbook = make(True), make(False)
+            np.testing.assert_allclose(textbook(mg.tensor(x)).data, fast(mg.tensor(x)).data, rtol=0, atol=1e-10)
+    assert "fused=False" in repr(mg.LayerNorm(8, fused=False))
+    with pytest.raises(ValueError):
+        mg.GELU("sigmoid")
