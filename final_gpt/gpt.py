@@ -74,7 +74,20 @@ def split_tokens(ids: np.ndarray, val_fraction: float = 0.1) -> tuple[np.ndarray
 
 
 def get_batch(data: np.ndarray, batch: int, block: int, rng: np.random.Generator):
-    """Random windows: x (batch, block) and the same windows shifted by one, y (targets)."""
+    """Random training windows: x (batch, block) token ids and their targets y (batch, block).
+
+    Each row is ``block`` consecutive tokens from a random start s, and its targets are the same
+    window shifted by one token, so y[i, t] is the token that follows x[i, t]:
+        x[i] = data[s_i .. s_i + block - 1],   y[i] = data[s_i + 1 .. s_i + block]
+    (starts s_i drawn uniformly from 0 .. len(data) - block - 2, so every target exists).
+
+    >>> x, y = get_batch(np.arange(100), 2, 4, np.random.default_rng(0))
+    >>> print(x); print(y)
+    [[80 81 82 83]
+     [60 61 62 63]]
+    [[81 82 83 84]
+     [61 62 63 64]]
+    """
     start = rng.integers(0, len(data) - block - 1, size=batch)
     idx = start[:, None] + np.arange(block)
     return data[idx], data[idx + 1]

@@ -347,7 +347,17 @@ class GPT(mg.Module):
 
 
 def sample(logits: np.ndarray, temperature: float, top_k: int | None, rng: np.random.Generator) -> np.ndarray:
-    """One token per row from softmax(logits / temperature) over the top_k logits. (B, V) -> (B,)."""
+    """One token per row from softmax(logits / temperature), over the top_k logits only. (B, V) -> (B,).
+
+    Dividing by a temperature below 1 sharpens the distribution (the likely tokens get likelier),
+    above 1 flattens it. top_k keeps the k largest logits of each row and gives the rest
+    probability 0. The token is drawn by inverse-CDF sampling: the first index whose cumulative
+    probability exceeds a uniform u in [0, 1).
+
+    >>> logits = np.log(np.array([[0.7, 0.2, 0.1]]))
+    >>> sample(logits, 1.0, 1, np.random.default_rng(0))       # top-1: always the best token
+    array([0])
+    """
     z = np.asarray(logits, dtype=np.float64) / max(temperature, 1e-8)
     if top_k is not None and top_k < z.shape[-1]:
         kth = np.partition(z, -top_k, axis=-1)[:, -top_k][:, None]

@@ -95,9 +95,16 @@ def functions(project: catalogue.Project) -> list[LearnerFunction]:
 
 
 def find_project(name: str) -> catalogue.Project:
-    """A project by its script's name without .py (``pca_visualizer``, ``gpt``) or its key."""
+    """A project by its key or its script's name without .py (``pca_visualizer``, ``gpt``).
+
+    A key wins over a script name: project 20 (key ``minigrad``) runs train_mnist.py, and
+    ``train_mnist`` is the key of the boss-fight project on that same script.
+    """
     for p in projects():
-        if name in (p.key, p.script.rsplit("/", 1)[-1].removesuffix(".py")):
+        if name == p.key:
+            return p
+    for p in projects():
+        if name == p.script.rsplit("/", 1)[-1].removesuffix(".py"):
             return p
     known = ", ".join(sorted(p.key for p in projects()))
     raise LearnError(f"unknown project {name!r}; the projects are: {known}")

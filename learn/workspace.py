@@ -105,7 +105,8 @@ def header(project: catalogue.Project, funcs: list[LearnerFunction]) -> str:
         home = importlib.import_module(f.module)
         in_source = {n.id for n in ast.walk(ast.parse(reference_source(f))) if isinstance(n, ast.Name)}
         for name in sorted(_global_names(ref.__code__) | in_source):      # defaults use module names too
-            if name in own or not hasattr(home, name):
+            # co_names lists attribute names too: ``type(v).__name__`` must not import the module's __name__
+            if name in own or name.startswith("__") or not hasattr(home, name):
                 continue
             value = getattr(home, name)
             if isinstance(value, types.ModuleType):

@@ -324,6 +324,15 @@ class Tensor:
 
         ``grad`` defaults to 1 for a one-element tensor. After the pass the graph is freed (so
         memory for activations is released) unless ``retain_graph=True``.
+
+        The chain rule, node by node: put dL/d(self) = grad (an array of self's shape) into
+        ``self.grad`` with :meth:`add_grad`, then for each node of :func:`topological_order`
+        (self first) call ``node._backward(node.grad)``, which adds each input's share into that
+        input's ``.grad``. A node that received no gradient (``.grad`` None) is skipped. Freeing
+        a node, once its closure has run: ``_backward = None``, ``_prev = ()`` and, unless it
+        asked to keep it (``_retain``, see :meth:`retain_grad`), ``grad = None``. Leaves keep
+        their ``.grad``: that is the answer. Raises RuntimeError when self does not require
+        gradients, or when grad is omitted for a tensor of more than one element.
         """
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad")
@@ -522,6 +531,13 @@ class Tensor:
         return Tensor.from_op(out, (self,), _bw, "sigmoid")
 
     def relu(self) -> Tensor:
+        """max(0, x) elementwise; its derivative is 1 where x > 0 and 0 elsewhere (0 at x = 0).
+
+        Forward: out = x * mask with mask = (x > 0), same shape as x. Backward: dL/dx = g * mask,
+        the incoming gradient g passed through where the unit was active and stopped elsewhere.
+        Build the result with ``Tensor.from_op(out, (self,), backward, "relu")``, where
+        ``backward(g)`` calls ``self.add_grad(...)``.
+        """
         mask = self.data > 0
 
         def _bw(g):
@@ -531,6 +547,14 @@ class Tensor:
 
     # -- reductions
     def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (None: every axis; an int or a tuple of ints), as ndarray.sum.
+
+        Every input element adds into its sum with weight 1, so dL/dx[i] = g[the sum it went
+        into]: the incoming gradient g (the reduced shape) is copied back along the summed axes.
+        When keepdims is False those axes are gone from g, so put them back as size-1 axes first
+        (``_expand_reduced(g, axis, ndim, keepdims)``), then broadcast to x's shape. For x (2, 3)
+        and axis=1: g (2,) -> (2, 1) -> (2, 3). Make the result with ``Tensor.from_op``.
+        """
         shape, ndim = self.shape, self.ndim
 
         def _bw(g):

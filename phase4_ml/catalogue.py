@@ -319,22 +319,88 @@ PROJECTS = [
               TourStep(("phase4_ml/neural_network.py", "mnist", "--epochs", "2"))),
         milestones=(
             Milestone("Single perceptron learns AND/OR",
-                      T + "test_neural_network.py::test_perceptron_learns_and_or"),
+                      T + "test_neural_network.py::test_perceptron_learns_and_or",
+                      learner=("perceptron_step",),
+                      hints=("One neuron computes p = sigmoid(w . x + b), the probability that the output is 1. "
+                             "Training nudges w and b downhill on the cross-entropy, again and again, until the "
+                             "four rows of the truth table come out right.",
+                             "x (4, 2), y (4,): z = x w + b, p = sigmoid(z), loss = mean(log(1 + e^z) - y z). "
+                             "dL/dz = (p - y) / n (4,), dL/dw = x^T dL/dz (2,), dL/db = sum(dL/dz); then w - lr "
+                             "dL/dw and b - lr dL/db.",
+                             "Return every key the docstring lists (z, p, loss, dz, dw, db, w_new, b_new): the "
+                             "--explain printout reads them. Step against the gradient (minus), and divide dL/dz "
+                             "by n once only.")),
             Milestone("Hidden layer learns XOR (a single neuron cannot)",
-                      T + "test_neural_network.py::test_xor_single_neuron_fails_hidden_layer_solves_it"),
+                      T + "test_neural_network.py::test_xor_single_neuron_fails_hidden_layer_solves_it",
+                      learner=("train_xor_mlp",),
+                      hints=("No straight line separates XOR's two 1s from its two 0s, so one neuron cannot learn "
+                             "it. A hidden layer bends the space first: two tanh units, then the sigmoid neuron on "
+                             "top of them.",
+                             "Build MLP([2, 2, 1], activation=\"tanh\", output=\"sigmoid\", dtype=np.float64, seed="
+                             "seed + attempt - 1), train it with SGD(lr, momentum=0.9) by model.train_step(GATE_X, "
+                             "y, opt) for steps steps, keep the losses.",
+                             "With only two hidden units some starts end in a local minimum with one point wrong: "
+                             "if the predictions are not all right, or the last loss is not below 0.1, start again "
+                             "from the next seed, up to restarts times. Return (model, losses, attempt).")),
             Milestone("MLP achieves >95% on MNIST (784-128-64-10, 20 epochs: >= 98.0% test accuracy)",
-                      T + "test_neural_network.py::test_mnist_default_run_reaches_98_percent"),
+                      T + "test_neural_network.py::test_mnist_default_run_reaches_98_percent",
+                      learner=("prepare_images", "cross_entropy"),
+                      hints=("A good network also needs good inputs and an honest loss: pixels rescaled to a "
+                             "common scale, a validation set kept apart, and the cross-entropy it minimises. Your "
+                             "functions feed the full 20-epoch run: python -m learn run neural_network -- mnist",
+                             "prepare_images: flatten to (n, 784) float32, split off the LAST val training images, "
+                             "standardise every set with the mean and std of the training pixels (in [0, 1] "
+                             "units). cross_entropy: -mean_i log p[i, y_i] for p (n, k) and labels y (n,).",
+                             "Use the training statistics for the validation and test images too. In cross_entropy "
+                             "pick one probability per row, p[np.arange(n), y] (not p[:, y]), and raise zeros to "
+                             "the smallest positive float before the log; the run's gradient check uses your loss.")),
             Milestone("Gradient check passes (relative error < 1e-6, every activation and output head)",
-                      T + "test_neural_network.py::test_gradient_check_every_layer_and_activation"),
+                      T + "test_neural_network.py::test_gradient_check_every_layer_and_activation",
+                      learner=("numerical_gradient", "output_delta", "mlp_backward"),
+                      hints=("Backprop can be checked without any calculus: nudge one weight up and down by a "
+                             "tiny eps, and the change in the loss over 2 eps must equal that weight's gradient.",
+                             "numerical_gradient: (L(w + eps) - L(w - eps)) / (2 eps) for each flat index, putting "
+                             "the weight back afterwards. output_delta: (p - onehot(y)) / n for softmax, (p - y) / n "
+                             "for sigmoid, 2 (y_hat - y) / (n k) for linear. mlp_backward: dW_l = a_{l-1}^T delta_l, "
+                             "db_l = sum of delta_l's rows, delta_{l-1} = (delta_l W_l^T) f'(z_{l-1}).",
+                             "Restore each weight after its two nudges, or every later check is off. Go through the "
+                             "layers from the last to the first, and multiply by f' of the layer below (zs[i - 1]), "
+                             "not of the current one; the input layer needs no delta.")),
         ),
         boss=(
             Milestone("M6: single-layer perceptron from scratch; its backprop gradient equals finite differences",
-                      T + "test_neural_network.py::test_perceptron_step_gradient_matches_finite_differences"),
+                      T + "test_neural_network.py::test_perceptron_step_gradient_matches_finite_differences",
+                      learner=("perceptron_step",),
+                      hints=("The gradient says how the loss changes when a weight moves a little. The check moves "
+                             "each weight by +-1e-6 and compares the change in your loss with your dw and db.",
+                             "For sigmoid + cross-entropy the chain rule collapses: dL/dz = (p - y) / n. Then dL/dw "
+                             "= x^T dL/dz (2,) and dL/db = sum(dL/dz), a number.",
+                             "The loss must be the mean binary cross-entropy, mean(log(1 + e^z) - y z) "
+                             "(np.logaddexp(0, z) is the safe log(1 + e^z)), and the gradient that of this same "
+                             "loss: same mean, same n.")),
             Milestone("M6: trained on linearly separable data (AND/OR) with the decision boundary plotted, "
                       "every step explained (forward pass, loss, gradient, weight update)",
-                      T + "test_neural_network.py::test_perceptron_cli_explain"),
+                      T + "test_neural_network.py::test_perceptron_cli_explain",
+                      learner=("explain_step", "perceptron_step"),
+                      hints=("Explaining a step means showing its four parts with the real numbers: what the neuron "
+                             "computed, how wrong it was, which way each weight should move, and where it moved.",
+                             "explain_step returns lines: \"--- step N ---\", then \"forward:\" (z = X w + b and p), "
+                             "\"loss:\", \"gradient:\" (dL/dz, dL/dw, dL/db) and \"update:\" (the new w and b), read "
+                             "from the record that perceptron_step returned.",
+                             "Keep the labels forward:, loss:, gradient:, update: exactly (the check looks for "
+                             "them). Try it: python -m learn run neural_network -- --perceptron and --explain 2")),
             Milestone("M6: hand-written forward/backward equal PyTorch autograd (float64, 1e-10)",
-                      T + "test_neural_network.py::test_forward_backward_equal_pytorch_autograd"),
+                      T + "test_neural_network.py::test_forward_backward_equal_pytorch_autograd",
+                      learner=("softmax", "cross_entropy", "mlp_forward", "mlp_backward"),
+                      hints=("A network is layers of z = a W + b followed by an activation; backprop runs the chain "
+                             "rule back through the same layers. Both tiers, the fast one and your textbook one "
+                             "(MLP(..., reference=True)), must equal PyTorch's autograd to 1e-10.",
+                             "mlp_forward: activations = [x]; per layer z = a W + b, then f(z) for the hidden "
+                             "layers and the output head for the last; return (zs, activations). softmax: e^(z - "
+                             "max) / sum along each row, (n, k). cross_entropy: -mean log p[i, y_i].",
+                             "Use the head (softmax, sigmoid or identity) on the last layer only, keep every z for "
+                             "the backward pass, and subtract each row's maximum in softmax (keepdims=True) so e^z "
+                             "cannot overflow.")),
         ),
         bench=("bench.bench_phase4:neural_network", "bench.bench_phase4:neural_network_textbook"),
         datasets=("mnist",),

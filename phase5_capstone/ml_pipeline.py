@@ -57,6 +57,14 @@ def train_pipeline(frame, target: str, kinds=DEFAULT_MODELS, k: int = 5, alpha: 
                    seed: int = 42, fast: bool = False, progress=None) -> dict:
     """Steps 3-5 as one function: returns the fitted Bundle and everything the report prints.
 
+    The rows are split once (:func:`split_rows`) into train / calibration / test, and each part
+    has one job, so that no number we report has seen the rows it is scored on:
+        train        K-fold CV of every model kind (preprocessing refitted per fold), then the
+                     final Preprocessor.fit and the best model's fit
+        calibration  the conformal half-width q from the residuals y_cal - f(x_cal)
+        test         scored once at the end: test metrics and interval coverage
+    Returns a dict with "bundle" (Bundle(pre, model, meta)), "split", "cv" ({kind: (k,) fold
+    RMSEs}), "best", and "test", "y_test", "pred_test", "train", "y_train" for the figures.
     ``progress(label)`` is called before each CV fit (for a progress bar).
     """
     split = split_rows(len(frame), seed=seed)

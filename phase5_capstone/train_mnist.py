@@ -109,7 +109,13 @@ class MinigradBackend:
     def step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
         """One Adam step on a batch, data-parallel: each thread (one per core, or as limited by
         ``minigrad.threads.blas_threads``) runs forward and backward on its share of the batch and
-        the gradients add up in the parameters. Returns (mean loss, correct predictions)."""
+        the gradients add up in the parameters. Returns (mean loss, correct predictions).
+
+        xb (B, C, H, W) float32, yb (B,) labels. Written plainly, one step is: logits =
+        model(Tensor(xb)) (B, classes); loss = cross_entropy(logits, yb); optimizer.zero_grad();
+        loss.backward(); optimizer.step(); return (loss.item(), how many argmax(logits) == yb).
+        Clear the old gradients before the backward pass: they would add up otherwise.
+        """
         correct = []
 
         def loss_of(rows):
@@ -210,7 +216,14 @@ class History:
 
 
 def evaluate(backend, x: np.ndarray, y: np.ndarray, batch: int = 1000) -> float:
-    """Accuracy of the backend's model on (x, y), in eval mode, batched."""
+    """Accuracy of the backend's model on (x, y), in eval mode, batched.
+
+    The fraction of images whose largest logit is their label: mean over n of
+    [argmax_c logits(x_i)_c == y_i], computed ``batch`` images at a time with
+    ``backend.logits(xb)`` (N, classes). Switch the model to eval mode first
+    (``backend.train_mode(False)``: dropout off, batch norm on its running statistics) and
+    back to training mode afterwards.
+    """
     backend.train_mode(False)
     correct = sum(int((backend.logits(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum())
                   for i in range(0, len(x), batch))
@@ -219,13 +232,30 @@ def evaluate(backend, x: np.ndarray, y: np.ndarray, batch: int = 1000) -> float:
 
 
 def cosine_lr(base: float, epoch: int, epochs: int) -> float:
-    """Learning rate for an epoch: cosine decay from base towards base/20 over the run."""
+    """Learning rate for an epoch: cosine decay from base towards base/20 over the run.
+
+    lr(e) = base * (0.05 + 0.95 * (1 + cos(pi * e / epochs)) / 2)   for e = 0, 1, ..., epochs - 1:
+    the full base rate in the first epoch (e = 0), then smoothly down towards base / 20.
+
+    >>> [round(cosine_lr(1.0, e, 4), 4) for e in range(4)]
+    [1.0, 0.8609, 0.525, 0.1891]
+    """
     return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * epoch / epochs)))
 
 
 def train(backend, x, y, x_test, y_test, epochs: int, batch_size: int, seed: int, lr: float,
           on_epoch=None) -> History:
-    """Mini-batch training with a seeded shuffle and a cosine learning rate per epoch; returns the curves."""
+    """Mini-batch training with a seeded shuffle and a cosine learning rate per epoch; returns the curves.
+
+    x (N, C, H, W) float32, y (N,) int labels. One generator ``np.random.default_rng(seed)``
+    gives every epoch a fresh order of the N images (``rng.permutation(N)``). Each epoch: set the
+    backend's rate to :func:`cosine_lr` (lr, epoch, epochs), walk the shuffled order in batches
+    of ``batch_size`` (the last one may be smaller) with ``backend.step(xb, yb)`` -> (mean batch
+    loss, correct predictions), and record in the History: every batch loss (step_loss), the
+    epoch's mean loss weighted by batch size (epoch_loss), the training accuracy over the epoch
+    (train_acc), :func:`evaluate` on the test images (test_acc) and the seconds it took
+    (epoch_time). Then call ``on_epoch(epoch, hist)`` if given.
+    """
     from tqdm import tqdm
 
     rng = np.random.default_rng(seed)

@@ -27,7 +27,14 @@ class Split(NamedTuple):
 
 
 def split_rows(n: int, test: float = 0.2, calibration: float = 0.15, seed: int = 42) -> Split:
-    """Disjoint row ids covering range(n): test, then calibration from the rest, then train."""
+    """Disjoint row ids covering range(n): test, then calibration from the rest, then train.
+
+    Shuffle range(n) once with ``np.random.default_rng(seed).permutation(n)``; the first
+    n_test = max(1, round(test * n)) shuffled ids are the test rows, the next
+    n_cal = round(calibration * (n - n_test)) the calibration rows, the rest train. Each part is
+    returned sorted. No id may be in two parts: a test row that is also a training or
+    calibration row leaks into the model or into the interval width.
+    """
     if not (0 < test < 1 and 0 <= calibration < 1):
         raise ValueError("test must be in (0, 1) and calibration in [0, 1)")
     order = np.random.default_rng(seed).permutation(n)

@@ -188,7 +188,20 @@ class GradientBoosting:
                        "min_samples_leaf": min_samples_leaf, "subsample": subsample, "seed": seed}
 
     def fit(self, X: np.ndarray, y: np.ndarray, on_tree=None) -> GradientBoosting:
-        """Fit T trees in sequence; ``on_tree(m)`` is called after each (progress bars)."""
+        """Fit T trees in sequence; ``on_tree(m)`` is called after each (progress bars).
+
+        X (n, d), y (n,). Start from the constant F_0 = mean(y) (n,), then for m = 1..T:
+
+            r   = y - F_{m-1}                     the residuals: minus the gradient of (y - F)^2 / 2
+            h_m = a regression tree fitted to r   (on a random ``subsample`` of the rows, drawn
+                                                   without replacement, when subsample < 1)
+            F_m = F_{m-1} + nu * h_m(X)           nu = learning_rate, on EVERY row
+
+        Keep F_0 in ``self.init_``, and the trees, packed, in ``self.packed = pack_trees(trees)``
+        and ``self.flat = compile_packed(self.packed)`` (what :meth:`predict` reads). Draw the rows
+        from ``np.random.default_rng(seed)`` with ``rng.choice(n, size=max(2, round(subsample * n)),
+        replace=False)`` once per tree, so the run is reproducible.
+        """
         p = self.params
         rng = np.random.default_rng(p["seed"])
         n = len(y)

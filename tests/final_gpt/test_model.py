@@ -31,15 +31,17 @@ from minigrad.gradcheck import numerical_grad
 CFG = GPTConfig(vocab_size=50, block_size=16, n_layer=2, n_head=4, n_embd=32)
 
 
-def _pair(cfg=CFG, seed=1):
-    model = GPT(cfg, seed=seed)
+def _pair(cfg=CFG, seed=1, reference=False):
+    model = GPT(cfg, seed=seed, reference=reference)
     ref = TorchGPT(cfg.vocab_size, cfg.block_size, cfg.n_layer, cfg.n_head, cfg.n_embd)
     ref.load_numpy(model.state_dict())
     return model, ref
 
 
-def test_forward_and_gradients_match_pytorch():
-    model, ref = _pair()
+@pytest.mark.parametrize("reference", [False, True], ids=["fused", "textbook"])
+def test_forward_and_gradients_match_pytorch(reference):
+    """Both tiers: the fused GPT and GPT(reference=True), whose attention is :func:`attention`."""
+    model, ref = _pair(reference=reference)
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 50, (3, 16)), rng.integers(0, 50, (3, 16))
     assert model.num_parameters() == CFG.num_parameters() == sum(p.numel() for p in ref.parameters())
@@ -108,6 +110,14 @@ def test_kv_cache_generation_equals_recompute():
     b = model.generate(prompt, 12, rng=np.random.default_rng(0), use_cache=False)
     np.testing.assert_array_equal(a, b)
     assert a.shape == (2, 16) and len(set(a[0, 4:].tolist())) > 3
+    # sampling follows softmax(logits / temperature) over the top-k logits (frequencies to 0.02)
+    from final_gpt.model import sample
+
+    logits = np.log(np.array([[0.6, 0.25, 0.1, 0.05]]))
+    draws = sample(np.repeat(logits, 5000, 0), 0.5, None, np.random.default_rng(1))
+    sharpened = np.array([0.6, 0.25, 0.1, 0.05]) ** 2 / np.sum(np.array([0.6, 0.25, 0.1, 0.05]) ** 2)
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / 5000, sharpened, atol=0.02)
+    assert set(sample(np.repeat(logits, 500, 0), 1.0, 2, np.random.default_rng(2)).tolist()) == {0, 1}
     # past the context length the cache restarts its window and keeps going
     long = model.generate(prompt, 40, top_k=5, rng=np.random.default_rng(0))
     assert long.shape == (2, 44) and long.min() >= 0 and long.max() < 50

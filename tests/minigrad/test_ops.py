@@ -203,6 +203,32 @@ def test_gradient_accumulates_over_reuse_and_calls():
     np.testing.assert_allclose(a.grad, 2 * np.array([1.0, 2.0, 3.0]) + 3)
 
 
+def test_topological_order_lists_each_node_before_its_inputs():
+    """A diamond (b and c both use a) plus a reused node: every inner node once, users first, no leaves;
+    and the docstring's worked example holds."""
+    import doctest
+    import sys
+
+    tensor_module = sys.modules["minigrad.tensor"]
+    x = mg.tensor(np.ones(3), requires_grad=True)
+    a = x * 2.0
+    b, c = a.exp(), a * a
+    loss = (b + c + c).sum()
+    order = tensor_module.topological_order(loss)
+    assert order[0] is loss and x not in order and len(order) == len({id(n) for n in order}) == 6
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        for parent in node._prev:
+            if parent._prev:
+                assert position[id(node)] < position[id(parent)], (node._op, parent._op)
+    runner = doctest.DocTestRunner()
+    for test in doctest.DocTestFinder().find(tensor_module.topological_order, "topological_order",
+                                             globs=vars(tensor_module)):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= 5 and result.failed == 0
+
+
 def test_no_grad_records_nothing():
     a = mg.tensor(np.ones(3), requires_grad=True)
     with mg.no_grad():

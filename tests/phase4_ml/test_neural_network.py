@@ -25,11 +25,17 @@ def _batch(out: str, n: int = 9, d: int = 5, k: int = 4, seed: int = 1):
     return x, rng.standard_normal((n, 2)), 2
 
 
+TIERS = pytest.mark.parametrize("reference", [False, True], ids=["fast", "textbook"])
+
+
 @pytest.mark.parametrize("activation,output", CASES)
 @pytest.mark.parametrize("init", ["he", "xavier"])
-def test_gradient_check_every_layer_and_activation(activation, output, init):
+@TIERS
+def test_gradient_check_every_layer_and_activation(activation, output, init, reference):
+    """Both tiers' backward against central differences (the textbook tier: mlp_backward)."""
     x, y, k = _batch(output)
-    model = nn.MLP([5, 7, 6, k], activation=activation, output=output, init=init, dtype=np.float64, seed=3)
+    model = nn.MLP([5, 7, 6, k], activation=activation, output=output, init=init, dtype=np.float64, seed=3,
+                   reference=reference)
     errors = nn.gradient_check(model, x, y)          # every entry of every W and b
     assert [name for name, _ in errors] == ["W1", "b1", "W2", "b2", "W3", "b3"]
     assert max(e for _, e in errors) < 1e-6, errors
@@ -60,9 +66,12 @@ def _torch_net(model: nn.MLP):
 
 
 @pytest.mark.parametrize("activation,output", CASES)
-def test_forward_backward_equal_pytorch_autograd(activation, output):
+@TIERS
+def test_forward_backward_equal_pytorch_autograd(activation, output, reference):
+    """Both tiers: the fast in-place passes and the textbook mlp_forward / mlp_backward."""
     x, y, k = _batch(output, n=16)
-    model = nn.MLP([5, 8, 6, k], activation=activation, output=output, dtype=np.float64, seed=7)
+    model = nn.MLP([5, 8, 6, k], activation=activation, output=output, dtype=np.float64, seed=7,
+                   reference=reference)
     out = model.forward(x)
     loss = model.loss(out, y)
     model.backward(y)
@@ -286,15 +295,6 @@ def test_textbook_backward_comparison_can_fail(monkeypatch):
     zs, acts = nn.mlp_forward(x, fast.W, fast.b)
     dWs, _ = nn.mlp_backward(y, fast.W, zs, acts)
     assert np.abs(dWs[0] - fast.dW[0]).max() > 1e-3 * np.abs(fast.dW[0]).max()
-
-
-@pytest.mark.parametrize("activation,output", CASES)
-def test_textbook_gradient_check(activation, output):
-    """The textbook backward against central differences too (relative error < 1e-6, float64)."""
-    x, y, k = _batch(output)
-    model = nn.MLP([5, 7, 6, k], activation=activation, output=output, dtype=np.float64, seed=3, reference=True)
-    errors = nn.gradient_check(model, x, y)
-    assert len(errors) == 6 and max(e for _, e in errors) < 1e-6, errors
 
 
 def test_textbook_adam_equals_fast_adam_over_20_steps():

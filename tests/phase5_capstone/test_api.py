@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import requests
 
-from bench.bench_capstone import HOUSE, TARGET, load_test, start_server, stop_server
+from bench.bench_capstone import HOUSE, REPO, TARGET, _read_port, load_test, start_server, stop_server, wait_healthy
+from tests.conftest import LEARNER
 
 
 def train_small_bundle(folder, rows: int = 2500):
@@ -34,9 +35,29 @@ def model_dir(tmp_path_factory):
     return folder, bundle
 
 
+def start_cli_server(folder):
+    """The CLI's server (bench.bench_capstone.start_server). In learner mode (MLFP_WORKSPACE set) it
+    runs through ``python -m learn.runner``, as ``run_cli`` does, so that it serves the learner's code."""
+    if not LEARNER:
+        return start_server(folder)
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    log = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([sys.executable, "-m", "learn.runner", "phase5_capstone/ml_pipeline.py", "serve",
+                             "--model", str(folder), "--port", "0"], cwd=REPO, stdout=subprocess.PIPE, stderr=log,
+                            text=True, env=dict(os.environ, MLFP_LEARN_QUIET="1"))
+    proc.log = log
+    url = f"http://127.0.0.1:{_read_port(proc)}"
+    wait_healthy(url, proc)
+    return proc, url
+
+
 @pytest.fixture(scope="module")
 def server(model_dir):
-    proc, url = start_server(model_dir[0])
+    proc, url = start_cli_server(model_dir[0])
     yield url, model_dir[1]
     stop_server(proc)
 

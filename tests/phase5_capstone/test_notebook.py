@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import LEARNER, REPO
 
 NOTEBOOK = REPO / "phase5_capstone" / "pipeline_report.ipynb"
 
@@ -15,6 +15,8 @@ def test_notebook_executes_top_to_bottom():
     from nbclient import NotebookClient
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
+    if LEARNER:   # the kernel is its own process: put the learner's functions in place there too
+        nb.cells.insert(0, nbformat.v4.new_code_cell("from learn import patch\npatch.install()"))
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]

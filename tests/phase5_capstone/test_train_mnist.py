@@ -46,19 +46,30 @@ def test_width_option_parses_and_rejects_bad_values(run_main):
     assert_user_error(run_main(train_mnist.main, "--width", "wide"), "--width")
 
 
-@pytest.mark.slow
 def test_cnn_cli_quick_run_prints_transcript_and_saves_figures(run_cli, tmp_path):
-    result = run_cli(SCRIPT, "--model", "cnn", "--train-limit", "640", "--test-limit", "200", "--epochs", "1",
-                     "--out", tmp_path, "--no-show")
-    assert result.returncode == 0, result
-    for line in ("=== CNN on mnist with minigrad ===", "Epoch 0: Loss = ", "Test accuracy: ", "Training time: "):
-        assert line in result.stdout
-    for suffix in ("curves.png", "filters.png", "feature_maps.png", ".npz", ".json"):
-        assert (tmp_path / f"cnn_mnist_minigrad{'_' if suffix[0] != '.' else ''}{suffix}").stat().st_size > 0
-    meta = json.loads((tmp_path / "cnn_mnist_minigrad.json").read_text())
-    assert meta["train_images"] == 640 and 0.3 < meta["test_accuracy"] <= 1
-    reloaded = train_mnist.make_model(mg, "cnn").load(tmp_path / "cnn_mnist_minigrad.npz")
-    assert reloaded.num_parameters() == 206_922
+    """640 digits, one epoch, on both conv tiers (a few seconds each): the transcript, the figures and
+    the saved model; the textbook conv2d (--reference) trains to the same loss as the fused one."""
+    metas = {}
+    for tier, extra in (("fused", ()), ("textbook", ("--reference",))):
+        out = tmp_path / tier
+        result = run_cli(SCRIPT, "--model", "cnn", "--train-limit", "640", "--test-limit", "200", "--epochs", "1",
+                         *extra, "--out", out, "--no-show")
+        assert result.returncode == 0, result
+        for line in ("=== CNN on mnist with minigrad ===", "Epoch 0: Loss = ", "Test accuracy: ", "Training time: "):
+            assert line in result.stdout
+        for suffix in ("curves.png", "filters.png", "feature_maps.png", ".npz", ".json"):
+            assert (out / f"cnn_mnist_minigrad{'_' if suffix[0] != '.' else ''}{suffix}").stat().st_size > 0
+        meta = metas[tier] = json.loads((out / "cnn_mnist_minigrad.json").read_text())
+        assert meta["train_images"] == 640 and 0.3 < meta["test_accuracy"] <= 1
+        assert meta["reference"] is (tier == "textbook")
+        reloaded = train_mnist.make_model(mg, "cnn").load(out / "cnn_mnist_minigrad.npz")
+        assert reloaded.num_parameters() == 206_922
+    # float32, ten Adam steps: the two tiers sum the same products in another order (measured 5e-9 relative)
+    assert metas["textbook"]["epoch_loss"] == pytest.approx(metas["fused"]["epoch_loss"], rel=1e-5)
+    with np.load(tmp_path / "fused" / "cnn_mnist_minigrad.npz") as fused, \
+            np.load(tmp_path / "textbook" / "cnn_mnist_minigrad.npz") as textbook:
+        for name in fused.files:
+            np.testing.assert_allclose(textbook[name], fused[name], rtol=0, atol=1e-4, err_msg=name)
 
 
 def test_cifar10_train_path_on_official_format_fixture(tmp_path, capsys):
@@ -104,6 +115,16 @@ def test_bad_inputs_are_one_line_errors(run_cli, run_main, tmp_path):
         train_mnist.load_images("imagenet")
     with pytest.raises(cli.UserError, match="no such file"):
         train_mnist.load_images(str(tmp_path / "missing.tar.gz"))
+
+
+def test_cosine_lr_docstring_example():
+    import doctest
+
+    runner = doctest.DocTestRunner()
+    for test in doctest.DocTestFinder().find(train_mnist.cosine_lr, "cosine_lr", globs=vars(train_mnist)):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted == 1 and result.failed == 0
 
 
 @pytest.mark.slow
