@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import runpy
 import sys
 from pathlib import Path
 
@@ -18,8 +19,11 @@ from common import cli
 from learn import patch, workspace
 
 
-def module_name(script: str) -> str:
+def module_name(script: str) -> str | None:
+    """The dotted module of a script in the repository; None for a .py file outside it."""
     path = Path(script)
+    if path.suffix == ".py" and path.is_absolute() and path.is_file() and not path.is_relative_to(cli.REPO_ROOT):
+        return None
     if path.is_absolute():
         path = path.relative_to(cli.REPO_ROOT)
     if path.suffix != ".py" or not (cli.REPO_ROOT / path).is_file():
@@ -28,6 +32,8 @@ def module_name(script: str) -> str:
 
 
 def run(script: str, args: list[str]) -> int:
+    """Patch the learner's code in, then run ``main`` of the script (a file outside the
+    repository, such as a test's small script, runs as ``__main__`` instead)."""
     name = module_name(script)
     patch.install()
     if os.environ.get("MLFP_LEARN_QUIET") != "1":
@@ -36,8 +42,11 @@ def run(script: str, args: list[str]) -> int:
             lines = [f"learn: no code of yours in {workspace.display(workspace.root())} yet, so the reference runs"]
         for line in lines:
             print(line, file=sys.stderr)
-    module = importlib.import_module(name)
     sys.argv = [script, *args]
+    if name is None:
+        runpy.run_path(script, run_name="__main__")
+        return 0
+    module = importlib.import_module(name)
     return cli.run(module.main, list(args))
 
 
