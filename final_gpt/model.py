@@ -222,7 +222,8 @@ class CausalSelfAttention(mg.Module):
             if cache is not None:                                     # keys and values seen before
                 past = cache.length
                 k, v = cache.append(k, v)                             # (B, H, past + T, D)
-            mask = causal_mask(q.shape[2], qkv.xp, qkv.dtype, past)
+            T = q.shape[2]
+            mask = causal_mask(T, qkv.xp, qkv.dtype, past) if T > 1 else None   # one new token sees every key
             y = merge_heads(attention(q, k, v, mask))
         else:
             y = causal_attention_fused(qkv, batch, self.n_head)
@@ -309,11 +310,13 @@ class GPT(mg.Module):
         Without a cache ids is the whole context; with one, the tokens that follow the cache.
         """
         ids = np.asarray(ids)
+        was = self.training
+        if was:
+            self.eval()                                   # no dropout (generate switches once for all steps)
         with mg.no_grad():
-            was = self.training
-            self.eval()
             logits = mg.backend.to_numpy(self(ids, cache).data)
-            self.train(was)
+        if was:
+            self.train()
         B, T = ids.shape
         return logits.reshape(B, T, -1)[:, -1]
 
@@ -330,6 +333,16 @@ class GPT(mg.Module):
         ids = np.asarray(ids, dtype=np.int64)
         if ids.ndim == 1:
             ids = ids[None]
+        was = self.training
+        self.eval()                                       # no dropout while sampling
+        try:
+            ids = self._sample_tokens(ids, max_new_tokens, temperature, top_k, rng, use_cache)
+        finally:
+            self.train(was)
+        return ids
+
+    def _sample_tokens(self, ids, max_new_tokens, temperature, top_k, rng, use_cache) -> np.ndarray:
+        """The generation loop of :meth:`generate`, the model already in eval mode."""
         block = self.cfg.block_size
         cache = None
         for _ in range(max_new_tokens):
@@ -370,22 +383,37 @@ def sample(logits: np.ndarray, temperature: float, top_k: int | None, rng: np.ra
 
 # ----------------------------------------------------------------------------- KV cache
 class LayerCache:
-    """One layer's keys and values for the positions seen so far, each (B, H, length, D)."""
+    """One layer's keys and values for the positions seen so far, each (B, H, length, D).
+
+    For generation only (no gradient flows through it). The arrays sit in buffers with room to
+    spare, doubled when full as a Python list grows, so adding one position copies one
+    position rather than the whole cache every step.
+    """
 
     def __init__(self):
-        self.keys: Tensor | None = None
-        self.values: Tensor | None = None
-
-    @property
-    def length(self) -> int:
-        return 0 if self.keys is None else self.keys.shape[2]
+        self.length = 0
+        self._keys = self._values = None              # (B, H, room, D) buffers, room >= length
 
     def append(self, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
         """Add the new positions' k, v (B, H, T, D); return all keys and values so far."""
-        if self.keys is not None:
-            k, v = mg.concat([self.keys, k], axis=2), mg.concat([self.values, v], axis=2)
-        self.keys, self.values = k.detach(), v.detach()
-        return k, v
+        n, T = self.length, k.shape[2]
+        if self._keys is None or n + T > self._keys.shape[2]:
+            room = max(16, 2 * (n + T))
+            self._keys, self._values = (_grown(old, new.data, n, room) for old, new in
+                                        ((self._keys, k), (self._values, v)))
+        self._keys[:, :, n:n + T] = k.data
+        self._values[:, :, n:n + T] = v.data
+        self.length = n + T
+        return Tensor(self._keys[:, :, :n + T]), Tensor(self._values[:, :, :n + T])
+
+
+def _grown(old, like, n: int, room: int):
+    """A (B, H, room, D) buffer shaped like ``like``, holding the first n positions of ``old``."""
+    B, H, _, D = like.shape
+    buffer = mg.backend.module_of(like).empty((B, H, room, D), dtype=like.dtype)
+    if old is not None:
+        buffer[:, :, :n] = old[:, :, :n]
+    return buffer
 
 
 class KVCache:

@@ -616,10 +616,9 @@ class Tensor:
     def permute(self, *dims) -> Tensor:
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
-        inverse = tuple(np.argsort(dims))
 
         def _bw(g):
-            self.add_grad(g.transpose(inverse))
+            self.add_grad(g.transpose(np.argsort(dims)))          # the inverse permutation
 
         return Tensor.from_op(self.data.transpose(dims), (self,), _bw, "permute")
 
@@ -759,7 +758,7 @@ def concat(tensors, axis: int = 0) -> Tensor:
     tensors = [_t(t) for t in tensors]
     xp = tensors[0].xp
     sizes = [t.shape[axis] for t in tensors]
-    bounds = np.cumsum(sizes)[:-1].tolist()
+    bounds = list(itertools.accumulate(sizes))[:-1]           # where g is cut back into pieces
 
     def _bw(g):
         for t, piece in zip(tensors, xp.split(g, bounds, axis=axis)):
