@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -204,3 +206,32 @@ def test_pytest_runs_on_the_learners_code(pca_ws):
                           "tests/phase1_linalg/test_pca_visualizer.py::test_power_iteration_finds_first_eigenvector"],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 1 and "running your power_iteration" in res.stdout, res.stdout
+
+
+def test_watch_checks_again_when_a_file_is_saved_and_stops_cleanly_on_ctrl_c(pca_ws, tmp_path):
+    """``check --watch``: a first report, a second one after the workspace file changes, and
+    Ctrl-C ends it with exit 130 and no traceback."""
+    env = dict(os.environ, MLFP_WORKSPACE=str(pca_ws), MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+    log = tmp_path / "watch.log"
+
+    def wait_for(text: str) -> str:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and text not in log.read_text():
+            time.sleep(0.2)
+        return log.read_text()
+
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "learn", "check", "pca_visualizer.2", "--watch"], cwd=REPO,
+                                env=env, stdout=out, stderr=subprocess.PIPE, text=True)
+        try:
+            first = wait_for("Watching the workspace")
+            assert first.count("not written yet") == 1, first
+            time.sleep(1.1)                               # a new mtime, whatever the file system's resolution
+            _write(pca_ws, "pca_visualizer", "raise NotImplementedError('power_iteration is not written yet')",
+                   "raise ValueError('saved again')")
+            second = wait_for("saved again")
+            assert "failed: your power_iteration" in second, second
+        finally:
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, (proc.returncode, err)
