@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from . import backend, threads
 from .tensor import Tensor, _data, _t
 
@@ -170,13 +168,18 @@ def cross_entropy(logits: Tensor, targets, reduction: str = "mean") -> Tensor:
     """
     xp = logits.xp
     t = xp.asarray(_data(targets))
-    if t.dtype.kind not in "iu":
-        t = t.astype(np.int64)
     classes = logits.shape[-1]
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype} "
+                        "(convert with .astype(np.int64) if they are whole numbers)")
+    if t.shape != logits.shape[:-1]:
+        raise ValueError(f"cross_entropy: logits {logits.shape} need targets of shape {logits.shape[:-1]}, "
+                         f"got {t.shape}")
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= classes):
+        raise IndexError(f"cross_entropy: target {int(t.min()) if t.min() < 0 else int(t.max())} is out of "
+                         f"range for {classes} classes (0 to {classes - 1})")
     z = logits.data.reshape(-1, classes)
     t = t.reshape(-1)
-    if z.shape[0] != t.shape[0]:
-        raise ValueError(f"cross_entropy: {z.shape[0]} rows of logits but {t.shape[0]} targets")
     n = z.shape[0]
     shifted = z - z.max(axis=1, keepdims=True)
     e = xp.exp(shifted)

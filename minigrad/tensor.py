@@ -580,7 +580,17 @@ class Tensor:
 
     def max(self, axis=None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; ties share the gradient equally (like ``torch.amax``)."""
-        out = self.data.max(axis=axis, keepdims=True)
+        return self._extreme("max", axis, keepdims)
+
+    def min(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Minimum over ``axis``; ties share the gradient equally (like ``torch.amin``)."""
+        return self._extreme("min", axis, keepdims)
+
+    def _extreme(self, which: str, axis, keepdims: bool) -> Tensor:
+        """max or min over ``axis``. dL/dx = g / (number of tied elements) where x equals the
+        extreme of its slice, 0 elsewhere. Computed directly (not as -max(-x), which is wrong
+        for unsigned and for the most negative integer, and undefined for bool)."""
+        out = getattr(self.data, which)(axis=axis, keepdims=True)
         ndim = self.ndim
 
         def _bw(g):
@@ -589,10 +599,7 @@ class Tensor:
             self.add_grad(mask * (g / mask.sum(axis=axis, keepdims=True)))
 
         result = out if keepdims else (out.reshape(()) if axis is None else out.squeeze(axis=axis))
-        return Tensor.from_op(result, (self,), _bw, "max")
-
-    def min(self, axis=None, keepdims: bool = False) -> Tensor:
-        return -((-self).max(axis=axis, keepdims=keepdims))
+        return Tensor.from_op(result, (self,), _bw, which)
 
     def argmax(self, axis=None) -> Tensor:
         return Tensor(self.data.argmax(axis=axis))
@@ -617,10 +624,12 @@ class Tensor:
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
 
-        def _bw(g):
-            self.add_grad(g.transpose(np.argsort(dims)))          # the inverse permutation
+        out = self.data.transpose(dims)                  # NumPy rejects a bad or repeated axis
 
-        return Tensor.from_op(self.data.transpose(dims), (self,), _bw, "permute")
+        def _bw(g):                                      # the inverse permutation, axes counted from 0
+            self.add_grad(g.transpose(np.argsort([d % self.ndim for d in dims])))
+
+        return Tensor.from_op(out, (self,), _bw, "permute")
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
         """Swap two axes (default the last two, as for matrices)."""
