@@ -226,9 +226,10 @@ def test_watch_checks_again_when_a_file_is_saved_and_stops_cleanly_on_ctrl_c(pca
         try:
             first = wait_for("Watching the workspace")
             assert first.count("not written yet") == 1, first
-            time.sleep(1.1)                               # a new mtime, whatever the file system's resolution
             _write(pca_ws, "pca_visualizer", "raise NotImplementedError('power_iteration is not written yet')",
                    "raise ValueError('saved again')")
+            later = time.time() + 10                      # a new mtime, whatever the file system's resolution
+            os.utime(pca_ws / "pca_visualizer.py", (later, later))
             second = wait_for("saved again")
             assert "failed: your power_iteration" in second, second
         finally:
