@@ -250,6 +250,7 @@ def cmd_train(args) -> int:
                             n_head=args.heads, n_embd=args.dim, dropout=args.dropout)
         except ValueError as exc:
             raise cli.UserError(str(exc)) from None
+        check_memory(cfg, args.batch)
         model = GPT(cfg, seed=args.seed, reference=args.reference)
         if args.device != "cpu":
             model.to(args.device)
@@ -354,6 +355,28 @@ def cmd_generate(args) -> int:
     return 0
 
 
+MAX_TRAIN_GIB = 16.0     # refuse a configuration whose estimated training memory is above this
+
+
+def training_bytes(cfg: GPTConfig, batch: int) -> float:
+    """Rough memory of one training step in float64: parameters, their gradients and Adam's two
+    moments (4 copies), plus the activations kept for backward, per layer and token about 16
+    widths (qkv, attention output, MLP) and two T-long rows of attention per head."""
+    tokens = batch * cfg.block_size
+    activations = cfg.n_layer * tokens * (16 * cfg.n_embd + 2 * cfg.n_head * cfg.block_size)
+    logits = 2 * tokens * cfg.vocab_size
+    return 8.0 * (4 * cfg.num_parameters() + activations + logits)
+
+
+def check_memory(cfg: GPTConfig, batch: int) -> None:
+    """A clear error, before anything is allocated, for a model too large to train here."""
+    gib = training_bytes(cfg, batch) / 2**30
+    if gib > MAX_TRAIN_GIB:
+        raise cli.UserError(f"this configuration needs about {gib:,.0f} GiB to train ({cfg.num_parameters():,} "
+                            f"parameters, {batch} x {cfg.block_size} tokens a step; the limit is "
+                            f"{MAX_TRAIN_GIB:.0f} GiB): choose a smaller --dim, --layers, --block or --batch")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = cli.make_parser(__doc__, prog="final_gpt/gpt.py", out=False, show=False)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=cli.Parser)
@@ -363,7 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--tokenizer", choices=("auto", "char", "bpe"), default="auto",
                     help=f"tokens: byte-level BPE or characters; auto (the default) picks BPE for models of "
                          f"--dim {BPE_MIN_DIM} or wider, characters below")
-    tr.add_argument("--vocab", type=cli.positive_int, default=10000, help="BPE vocabulary size (default 10000)")
+    tr.add_argument("--vocab", type=cli.bounded_int(1, 100_000), default=10000,
+                    help="BPE vocabulary size, up to 100,000 (default 10000)")
     tr.add_argument("--layers", type=cli.positive_int, default=4, help="transformer blocks (default 4)")
     tr.add_argument("--heads", type=cli.positive_int, default=4, help="attention heads (default 4)")
     tr.add_argument("--dim", type=cli.positive_int, default=128, help="model width (default 128)")

@@ -224,8 +224,9 @@ def _fmt_complex(z) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = cli.make_parser(__doc__, prog="phase1_linalg/linalg_basics.py")
-    parser.add_argument("--size", type=cli.positive_int, default=120,
-                        help="n for the timing table: vectors of n^2 elements, n x n matrices (default 120)")
+    parser.add_argument("--size", type=cli.bounded_int(1, 400), default=120,
+                        help="n for the timing table: vectors of n^2 elements, n x n matrices, up to 400 "
+                             "(the pure-Python matmul does n^3 steps; default 120)")
     parser.add_argument("--matrix", type=str, default=None, help="also analyse this 2x2 matrix, 'a,b;c,d'")
     parser.add_argument("--angle", type=cli.finite_float, default=30.0, help="rotation for the figure, degrees")
     args = parser.parse_args(argv)

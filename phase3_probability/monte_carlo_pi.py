@@ -378,8 +378,8 @@ def run_integral(args, out) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = cli.make_parser(__doc__, prog="phase3_probability/monte_carlo_pi.py")
-    parser.add_argument("darts", nargs="?", type=cli.positive_int, default=1_000_000,
-                        help="number of darts / samples (default 1,000,000)")
+    parser.add_argument("darts", nargs="?", type=cli.bounded_int(1, 10**12), default=1_000_000,
+                        help="number of darts / samples, up to 10^12 (default 1,000,000)")
     parser.add_argument("--integral", nargs=3, metavar=("EXPR", "A", "B"),
                         help='estimate the integral of EXPR (in x) from A to B, e.g. "exp(-x**2)" 0 1')
     parser.add_argument("--workers", type=cli.positive_int, default=None,

@@ -314,6 +314,16 @@ def run_toy(args) -> int:
     return 0
 
 
+def _fit(model: LogisticRegression, X: np.ndarray, y: np.ndarray) -> LogisticRegression:
+    """model.fit(X, y), with a diverged run reported as a user error: the learning rate is theirs."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):        # fit checks the loss it logs
+            return model.fit(X, y)
+    except FloatingPointError as exc:
+        given = f" (--lr {model.lr:g})" if model.lr is not None else ""
+        raise cli.UserError(f"{exc}{given}") from None
+
+
 def run_mnist(args, out) -> int:
     data = datasets.load("mnist")
     X = data.x_train.reshape(len(data.x_train), -1) / 255.0
@@ -323,8 +333,8 @@ def run_mnist(args, out) -> int:
     lr = args.lr or 0.5
     print(f"\nTraining with mini-batch gradient descent (batch {args.batch_size or 128}, lr {lr:g}, "
           f"{args.epochs or 5} epochs, C={args.C:g})...")
-    model = LogisticRegression(C=args.C, lr=lr, epochs=args.epochs or 5, batch_size=args.batch_size or 128,
-                               seed=args.seed, log_every=1).fit(X, data.y_train)
+    model = _fit(LogisticRegression(C=args.C, lr=lr, epochs=args.epochs or 5, batch_size=args.batch_size or 128,
+                                    seed=args.seed, log_every=1), X, data.y_train)
     _print_history(model.history_)
     pred = model.predict(Xt)
     print("\nTest set performance:")
@@ -385,8 +395,8 @@ def main(argv=None) -> int:
     kind = "sigmoid, binary" if K == 2 else f"softmax, {K} classes"
     epochs = args.epochs or 3000
     print(f"\nTraining with gradient descent ({kind}, standardised features, C={args.C:g})...")
-    model = LogisticRegression(C=args.C, lr=args.lr, epochs=epochs, batch_size=args.batch_size, seed=args.seed,
-                               log_every=50).fit(Z_tr, y_tr)
+    model = _fit(LogisticRegression(C=args.C, lr=args.lr, epochs=epochs, batch_size=args.batch_size,
+                                    seed=args.seed, log_every=50), Z_tr, y_tr)
     shown = [h for h in model.history_ if h[0] in (0, 50, 100, 500, 1000) or h is model.history_[-1]]
     _print_history(shown)
     if model.history_[-1][0] < epochs:

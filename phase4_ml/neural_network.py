@@ -913,6 +913,8 @@ def run_mlp(args, out: Path) -> int:
     if layers[0] != 784 or layers[-1] != len(data.classes):
         raise cli.UserError(f"--layers must start with 784 (pixels) and end with {len(data.classes)} (classes), "
                             f"got {','.join(map(str, layers))}")
+    if not all(1 <= n <= 4096 for n in layers[1:-1]):
+        raise cli.UserError(f"every hidden layer needs 1 to 4096 units, got {','.join(map(str, layers))}")
     xtr, ytr, xval, yval, xte, yte, stats = prepare_images(data, args.val, args.limit)
     model = MLP(layers, activation=args.activation, output="softmax", init=args.init, seed=args.seed,
                 reference=args.reference)
@@ -932,7 +934,15 @@ def run_mlp(args, out: Path) -> int:
               "slower than the default)")
     print(f"\nTraining on {title} ({len(xtr) + len(xval):,} images: {len(xtr):,} train, {len(xval):,} validation)...")
 
+    guessing = math.log(len(data.classes))                       # the loss of a uniform prediction
+
     def log(rec):
+        # diverged: the weights overflowed, or the loss is far worse than guessing (ln K for K
+        # classes); stop with an error before anything is saved
+        finite = math.isfinite(rec["loss"]) and all(np.isfinite(w).all() for w in model.W)
+        if not finite or rec["loss"] > 2 * guessing:
+            raise cli.UserError(f"training diverged: loss {rec['loss']:.4g} after epoch {rec['epoch']}, worse than "
+                                f"guessing ({guessing:.2f}); lower --lr (it is {opt.lr:g})")
         val = f", Val Acc = {100 * rec['val_acc']:.1f}%" if "val_acc" in rec else ""
         print(f"  Epoch {rec['epoch']}: Loss = {rec['loss']:.4f}, Train Acc = {100 * rec['train_acc']:.1f}%{val}"
               f"  ({rec['seconds']:.1f}s)", flush=True)
@@ -944,7 +954,7 @@ def run_mlp(args, out: Path) -> int:
         def augment(xb, rng):
             return random_shift(xb, rng, args.shift, fill)
     start = time.perf_counter()
-    with one_blas_thread():
+    with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):   # log() checks every epoch
         history = model.fit(xtr, ytr, epochs=args.epochs, optimizer=opt, batch_size=args.batch_size,
                             x_val=xval, y_val=yval, seed=args.seed, on_epoch=log, progress=True, augment=augment)
     train_s = time.perf_counter() - start

@@ -190,6 +190,10 @@ def evaluate(name: str, folds: int, seed: int, quick: bool = False):
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     X, y, classes, prep = load(name)
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    if folds > smallest:                     # stratified: every fold needs a member of every class
+        raise cli.UserError(f"--folds {folds} is more than {name}'s smallest class ({smallest} samples): "
+                            f"use at most {smallest} folds")
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     rows = []
     pipes = pipelines(name, prep, seed, quick)

@@ -167,7 +167,8 @@ def plot_examples(x: np.ndarray, x_adv: np.ndarray, y: np.ndarray, pred_clean: n
     """Rows: original (clean prediction), perturbation (x' - x), adversarial (its prediction)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plotting.figure(3, n, figsize=(1.5 * n, 5))
+    n = min(n, len(x))                                            # --test-limit may leave fewer images
+    fig, axes = plotting.figure(3, n, figsize=(1.5 * n, 5), squeeze=False)      # (3, n) even for n = 1
     for j in range(n):
         for ax in axes[:, j]:
             ax.axis("off")
