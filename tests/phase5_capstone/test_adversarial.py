@@ -59,6 +59,15 @@ def test_cli_quick_run_prints_table_and_saves_figures(run_cli, tmp_path):
     assert (tmp_path / "examples_mlp.png").stat().st_size > 0
 
 
+@pytest.mark.parametrize("limit", ["1", "3"])
+def test_fewer_test_images_than_the_example_figure_shows(run_main, tmp_path, limit):
+    """--test-limit below the 8 examples the figure draws: the figure shows what there is."""
+    result = run_main(adversarial.main, "--train-limit", "300", "--epochs", "1", "--test-limit", limit, "--eps",
+                      "0.1", "--pgd-steps", "2", "--out", tmp_path, "--no-show")
+    assert result.returncode == 0, result
+    assert (tmp_path / "examples_mlp.png").stat().st_size > 0
+
+
 def test_bad_inputs_are_one_line_errors(run_cli, capsys):
     assert_user_error(run_cli(SCRIPT, "--eps", "0.1,abc"), "--eps")
     for argv, fragment in ((["--eps", "2"], "--eps"), (["--model", "svm"], "invalid choice"),
