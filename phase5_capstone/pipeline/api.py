@@ -65,7 +65,11 @@ def validate_record(record, pre, where: str = "") -> dict:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ApiError(422, f"{where}{name}",
                            f"field {name!r} must be a number (or null), got {type(value).__name__}")
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:                 # an int beyond float's range (about 1.8e308)
+            finite = False
+        if not finite:
             raise ApiError(422, f"{where}{name}", f"field {name!r} must be a finite number, got {value}")
     for name, levels in pre.categorical.items():
         value = record[name]
@@ -82,6 +86,7 @@ def parse_body(raw: bytes, pre) -> tuple[list[dict], bool]:
     The body is one JSON object (a record) or a list of 1 to MAX_RECORDS of them:
 
         not JSON at all           ApiError(400, "body", "the body is not valid JSON: ...")
+        nested beyond the parser  ApiError(400, "body", "the body is nested too deeply: ...")
         an object                 ([validate_record(body, pre)], True)
         a list                    length outside 1..MAX_RECORDS -> ApiError(422, "body", "send
                                   between 1 and ... records, got n"); else each record validated
@@ -93,6 +98,8 @@ def parse_body(raw: bytes, pre) -> tuple[list[dict], bool]:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "body", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:                    # [[[[...]]]] deeper than Python's parser goes
+        raise ApiError(400, "body", "the body is nested too deeply: a record is one flat JSON object") from None
     if isinstance(body, dict):
         return [validate_record(body, pre)], True
     if isinstance(body, list):

@@ -126,12 +126,17 @@ BAD = [
     ("[]", 422, "body", "between 1 and"),
     ('"just a string"', 422, "body", "json object"),
     ("{not json", 400, "body", "not valid json"),
+    (json.dumps(dict(HOUSE, total_rooms=10**400)), 422, "total_rooms", "finite"),      # beyond float's range
+    (json.dumps(dict(HOUSE, total_rooms=-(10**400))), 422, "total_rooms", "finite"),
+    ("[" * 50_000 + "]" * 50_000, 400, "body", "nested too deeply"),
+    ('{"a": ' * 20_000 + "1" + "}" * 20_000, 400, "body", "nested too deeply"),
 ]
 
 
 @pytest.mark.parametrize(("body", "status", "field", "fragment"), BAD,
                          ids=["missing", "unknown", "type", "bool", "nan", "inf", "category", "category-type",
-                              "list-item", "empty-list", "not-object", "bad-json"])
+                              "list-item", "empty-list", "not-object", "bad-json", "huge-int", "huge-negative-int",
+                              "deep-list", "deep-object"])
 def test_bad_records_get_4xx_naming_the_field(server, body, status, field, fragment):
     url, _ = server
     r = post(url, body)
