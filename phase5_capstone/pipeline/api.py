@@ -175,14 +175,33 @@ def create_app(bundle: Bundle) -> Flask:
 
 
 def serve(bundle: Bundle, host: str = "127.0.0.1", port: int = 5000, threads: int = 2, on_ready=None) -> None:
-    """Run the app under waitress until interrupted. ``on_ready(port)`` is called once listening."""
+    """Run the app under waitress until interrupted. ``on_ready(port)`` is called once listening.
+
+    waitress returns quietly on Ctrl-C; we raise KeyboardInterrupt after it has shut down, so
+    that ``serve`` exits 130 like every other command.
+    """
+    import signal
+    import threading
+
     from waitress.server import create_server
 
     server = create_server(create_app(bundle), host=host, port=port, threads=threads,
                            max_request_body_size=MAX_BODY_BYTES * 4, ident="ml_pipeline")
+    interrupted = []
+
+    def on_ctrl_c(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()    # signals go to the main thread only
+    previous = signal.signal(signal.SIGINT, on_ctrl_c) if in_main else None
     if on_ready is not None:
         on_ready(server.effective_port)
     try:
         server.run()
     finally:
         server.close()
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise KeyboardInterrupt

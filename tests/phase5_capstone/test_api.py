@@ -159,6 +159,23 @@ def test_wrong_content_type_and_too_large_body(server):
     assert r.status_code == 404 and "error" in r.json()
 
 
+def test_ctrl_c_stops_the_server_with_exit_130_within_a_second(model_dir):
+    import signal
+    import time
+
+    proc, url = start_server(model_dir[0])
+    try:
+        assert requests.get(f"{url}/health", timeout=5).status_code == 200
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=10)
+        assert code == 130 and time.monotonic() - start < 1.0, code
+        proc.log.seek(0)
+        assert "Traceback" not in proc.log.read()
+    finally:
+        stop_server(proc)
+
+
 def test_serve_without_a_model_is_a_user_error(run_cli, tmp_path):
     from tests.conftest import assert_user_error
 
