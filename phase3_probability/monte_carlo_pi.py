@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -127,11 +128,14 @@ def throw_darts(n: int, seed: int = 42, *, workers: int | None = None, chunk: in
         by_chunk.setdefault((c - 1) // chunk, []).append(c)
     counts = np.zeros(n_chunks, dtype=np.int64)
     partial: dict[int, int] = {}  # checkpoint -> hits within its own chunk
+    stop = threading.Event()      # set on Ctrl-C: every worker stops after its current chunk
 
     def work(w: int) -> None:
         buf = np.empty(2 * chunk, dtype=np.float32)
         hit = np.empty(chunk, dtype=bool)
         for k in range(w, n_chunks, workers):
+            if stop.is_set():
+                return
             m = min(chunk, n - k * chunk)
             x, y = chunk_darts(seed, k, m, out=buf)
             inside = inside_quarter_circle(x, y, out=hit[:m])
@@ -147,7 +151,11 @@ def throw_darts(n: int, seed: int = 42, *, workers: int | None = None, chunk: in
         work(0)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(work, range(min(workers, n_chunks))))
+            try:
+                list(pool.map(work, range(min(workers, n_chunks))))
+            except KeyboardInterrupt:
+                stop.set()                # the pool's shutdown then waits one chunk, not the whole run
+                raise
     before = np.concatenate([[0], np.cumsum(counts)])
     found = {c: int(before[(c - 1) // chunk]) + partial[c] for c in marks}
     return DartResult(n=n, inside=int(counts.sum()), checkpoints=found)

@@ -2,6 +2,11 @@
 95% interval coverage, flat memory, Monte Carlo integrals vs scipy.integrate.quad."""
 
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
 import tracemalloc
 
 import numpy as np
@@ -10,7 +15,7 @@ from scipy import integrate
 
 from common.expr import compile_expression
 from phase3_probability import monte_carlo_pi as mc
-from tests.conftest import assert_user_error
+from tests.conftest import REPO, assert_user_error
 
 SCRIPT = "phase3_probability/monte_carlo_pi.py"
 
@@ -152,3 +157,26 @@ def test_hundred_million_darts_flat_memory():
     tracemalloc.stop()
     assert peak < 32 * 2 ** 20, peak
     assert abs(r.estimate - math.pi) < 5 * r.standard_error
+
+
+def test_ctrl_c_stops_a_long_run_within_a_second(tmp_path):
+    """10^12 darts (hours): Ctrl-C during the throwing exits 130 within a second, no traceback,
+    not after every queued chunk has run."""
+    log = tmp_path / "out.txt"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "phase3_probability/monte_carlo_pi.py", "1000000000000",
+                                 "--no-show", "--out", str(tmp_path)], cwd=REPO, stdout=out, stderr=subprocess.PIPE,
+                                text=True, env=dict(os.environ, MPLBACKEND="Agg", PYTHONUNBUFFERED="1"))
+        try:
+            deadline = time.monotonic() + 60
+            while "darts..." not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)                                # well inside the throwing loop
+            start = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=30)
+            elapsed = time.monotonic() - start
+        finally:
+            proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err, (proc.returncode, err)
+    assert elapsed < 1.0, elapsed
