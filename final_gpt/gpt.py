@@ -36,6 +36,7 @@ import json
 import math
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -172,17 +173,44 @@ def load_checkpoint(folder: Path, device: str = "cpu", reference: bool = False) 
                             "python final_gpt/gpt.py train shakespeare.txt")
     try:
         meta = json.loads(js.read_text(encoding="utf-8"))
+        check_meta(meta)
         cfg = GPTConfig(**meta["config"])
+        if training_bytes(cfg, 1) > MAX_TRAIN_GIB * 2**30:   # a config too large to build is refused
+            raise ValueError(f"its config ({cfg.num_parameters():,} parameters) is too large to build here")
         with np.load(npz, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         model = GPT(cfg, reference=reference)
         model.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("adam.")})
+        params = dict(model.named_parameters())
+        for key, value in arrays.items():                     # AdamW's moments: one per parameter, same shape
+            name = key.removeprefix("adam.m.").removeprefix("adam.v.")
+            if key.startswith("adam.") and (name not in params or value.shape != params[name].shape):
+                raise ValueError(f"{key} does not match a parameter of the model")
         meta["tokenizer_obj"] = bpe.tokenizer_from_dict(meta["tokenizer"])
-    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise cli.UserError(f"cannot load checkpoint from {folder}: {exc}") from None
+        if meta["tokenizer_obj"].vocab_size != cfg.vocab_size:
+            raise ValueError(f"the tokenizer has {meta['tokenizer_obj'].vocab_size} tokens, the model "
+                             f"{cfg.vocab_size}")
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        raise cli.UserError(f"cannot load checkpoint from {folder} (damaged or not ours: {exc}); "
+                            "train again, or give another --checkpoint") from None
     if device != "cpu":
         model.to(device)
     return model, meta, arrays
+
+
+def check_meta(meta) -> None:
+    """ValueError unless ckpt.json has the fields a checkpoint needs, each of the right type."""
+    if not isinstance(meta, dict):
+        raise ValueError(f"ckpt.json holds a {type(meta).__name__}, not an object")
+    for key, kind, what in (("config", dict, "an object"), ("tokenizer", dict, "an object"),
+                            ("iter", int, "a whole number"), ("history", list, "a list"), ("text", str, "a string")):
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+            raise ValueError(f"ckpt.json: {key!r} is missing or not {what}")
+    if meta["iter"] < 0 or not isinstance(meta.get("adam_t", 0), int) or meta.get("adam_t", 0) < 0:
+        raise ValueError("ckpt.json: 'iter' and 'adam_t' must be whole numbers >= 0")
+    for h in meta["history"]:
+        if not (isinstance(h, dict) and all(isinstance(h.get(k), int | float) for k in ("iter", "train", "val"))):
+            raise ValueError("ckpt.json: every 'history' entry needs numbers 'iter', 'train' and 'val'")
 
 
 def restore_optimizer(opt: mg.AdamW, model: GPT, arrays: dict, meta: dict) -> None:

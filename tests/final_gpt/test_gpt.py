@@ -148,3 +148,54 @@ def test_reference_training_runs_the_textbook_tier(run_main, tmp_path):
     assert losses[0] and losses[0] == losses[1]
     again = run_main(gpt.main, "generate", "--length", "10", "--reference", "--checkpoint", tmp_path / "textbook")
     assert again.returncode == 0, again
+
+
+def _damage(folder, what: str) -> None:
+    npz, js = folder / "ckpt.npz", folder / "ckpt.json"
+    meta = json.loads(js.read_text())
+    if what == "truncated-npz":
+        npz.write_bytes(npz.read_bytes()[: npz.stat().st_size // 3])
+    elif what == "bit-flipped-npz":
+        data = bytearray(npz.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        npz.write_bytes(bytes(data))
+    elif what == "json-list":
+        js.write_text("[1, 2]")
+    elif what == "json-not-json":
+        js.write_text("{half")
+    elif what in ("iter", "config", "tokenizer", "history", "text"):
+        del meta[what]
+        js.write_text(json.dumps(meta))
+    elif what == "negative-iter":
+        js.write_text(json.dumps(dict(meta, iter=-3)))
+    elif what == "history-entry":
+        js.write_text(json.dumps(dict(meta, history=[{"iter": "x"}])))
+    elif what == "width":
+        js.write_text(json.dumps(dict(meta, config=dict(meta["config"], n_embd=96))))
+    elif what == "vocab":
+        meta["config"]["vocab_size"] += 5
+        js.write_text(json.dumps(meta))
+    elif what == "huge-config":
+        js.write_text(json.dumps(dict(meta, config=dict(meta["config"], n_embd=10**6, n_head=1))))
+    elif what == "adam-shape":
+        with np.load(npz) as data:
+            arrays = {k: data[k] for k in data.files}
+        key = next(k for k in arrays if k.startswith("adam.m."))
+        arrays[key] = arrays[key][:1]
+        np.savez(npz, **arrays)
+
+
+DAMAGE = ["truncated-npz", "bit-flipped-npz", "json-list", "json-not-json", "iter", "config", "tokenizer",
+          "history", "text", "negative-iter", "history-entry", "width", "vocab", "huge-config", "adam-shape"]
+
+
+@pytest.mark.parametrize("what", DAMAGE)
+def test_a_damaged_checkpoint_is_one_line_for_generate_and_resume(trained, run_main, tmp_path, what):
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    for name in ("ckpt.npz", "ckpt.json"):
+        (folder / name).write_bytes((trained / name).read_bytes())
+    _damage(folder, what)
+    assert_user_error(run_main(gpt.main, "generate", "--checkpoint", folder, "--length", "5"), "cannot load checkpoint")
+    res = run_main(gpt.main, "train", "--resume", "--out", folder, "--iters", "1")
+    assert_user_error(res, "cannot load checkpoint")
