@@ -7,6 +7,8 @@ hyperparameters, the metrics, the conformal half-width and the input schema the 
 from __future__ import annotations
 
 import json
+import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,16 +61,47 @@ def load_bundle(folder: str | Path) -> Bundle:
     folder = Path(folder)
     try:
         meta = json.loads((folder / "model.json").read_text())
-        if meta.get("format") != FORMAT:
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ValueError("not a model saved by ml_pipeline.py train")
+        check_meta(meta)
         kind = meta["model"]["kind"]
         with np.load(folder / "model.npz", allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         model = KINDS[kind].from_state(meta["model"]["params"], arrays)
         pre = Preprocessor.from_json(meta["preprocessing"])
+        bundle = Bundle(pre, model, meta)
+        check_predicts(bundle)
     except FileNotFoundError as exc:
         raise UserError(f"no trained model in {folder} ({Path(exc.filename).name} missing); "
                         f"run: python phase5_capstone/ml_pipeline.py train housing_data.csv --out {folder}") from None
-    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise UserError(f"cannot load the model in {folder}: {exc}") from None
-    return Bundle(pre, model, meta)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile) as exc:
+        raise UserError(f"cannot load the model in {folder} (damaged or not ours: {exc}); "
+                        "train it again") from None
+    return bundle
+
+
+def check_meta(meta: dict) -> None:
+    """ValueError unless model.json has what serving needs: the model, the preprocessing, a finite
+    conformal half-width q >= 0 with its alpha in (0, 1), and the metrics."""
+    for key in ("model", "preprocessing", "conformal", "metrics"):
+        if not isinstance(meta.get(key), dict):
+            raise ValueError(f"model.json: {key!r} is missing or not an object")
+    interval = meta["conformal"]
+    q, alpha = interval.get("q"), interval.get("alpha")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (q, alpha)):
+        raise ValueError("model.json: conformal needs numbers 'q' and 'alpha'")
+    if not (math.isfinite(q) and q >= 0 and 0 < alpha < 1):
+        raise ValueError(f"model.json: conformal q = {q} and alpha = {alpha} cannot give an interval "
+                         "(a calibration set too small for the level gives q = inf: train on more rows)")
+
+
+def check_predicts(bundle: Bundle) -> None:
+    """One prediction on a typical record (training medians, first levels): arrays that disagree
+    with the json (a short mean vector, a feature index out of range) fail here, at load,
+    rather than on every request."""
+    pre = bundle.pre
+    record = {name: None for name in pre.numeric} | {name: levels[0] for name, levels in pre.categorical.items()}
+    X = pre.transform_records([record])
+    pred = np.asarray(bundle.model.predict(X), dtype=float)
+    if pred.shape != (1,) or not np.isfinite(pred).all():
+        raise ValueError(f"a typical record gives the prediction {pred.tolist()}")

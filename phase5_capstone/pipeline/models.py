@@ -53,8 +53,26 @@ class LinearModel:
         return obj
 
 
+def check_nodes(arrays: dict) -> None:
+    """ValueError unless ``arrays`` (TREE_ARRAYS, each (M,) or (T, M)) describe trees we saved:
+    equal shapes, and every inner node's children after it and inside the tree. Trees are
+    stored parent first, so a child index <= its parent's would be a loop, and walking it
+    would never reach a leaf."""
+    shapes = {name: np.shape(arrays[name]) for name in TREE_ARRAYS}
+    if len(set(shapes.values())) != 1 or len(shapes["feature"]) not in (1, 2):
+        raise ValueError(f"tree arrays of different shapes: {shapes}")
+    feature, left, right = (np.atleast_2d(arrays[name]) for name in ("feature", "left", "right"))
+    M = feature.shape[1]
+    inner = feature >= 0
+    node = np.broadcast_to(np.arange(M), feature.shape)
+    for child in (left, right):
+        if np.any(inner & ((child <= node) | (child >= M))):
+            raise ValueError("a tree node points back to itself or outside its tree")
+
+
 def tree_from_arrays(arrays: dict, n_features: int) -> DecisionTreeRegressor:
     """Adapter: rebuild a fitted phase-4 regression tree from its flat node arrays (for loading)."""
+    check_nodes(arrays)
     tree = DecisionTreeRegressor()
     for name in TREE_ARRAYS:
         setattr(tree, name, np.asarray(arrays[name]))
@@ -241,6 +259,7 @@ class GradientBoosting:
     def from_state(cls, params: dict, arrays: dict) -> GradientBoosting:
         obj = cls(**params)
         obj.packed = {name: np.asarray(arrays[name]) for name in TREE_ARRAYS}
+        check_nodes(obj.packed)
         obj.init_ = float(arrays["init"][0])
         obj.flat = compile_packed(obj.packed)
         return obj
