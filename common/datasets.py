@@ -395,6 +395,9 @@ ALIASES: dict[str, str] = {
 }
 
 
+MAX_INPUT_BYTES = 2 * 2**30      # the largest data file a script reads (the biggest dataset is ~170 MB)
+
+
 def resolve(arg: str, aliases: dict[str, str] | None = None) -> Path | str:
     """A CLI data argument: an existing path is returned as a Path, else a registry name.
 
@@ -405,6 +408,12 @@ def resolve(arg: str, aliases: dict[str, str] | None = None) -> Path | str:
     if candidate.exists():
         if candidate.is_dir():
             raise UserError(f"{arg} is a folder; give a data file")
+        if not candidate.is_file():                       # a named pipe or a device would block or never end
+            raise UserError(f"{arg} is not a regular file (a pipe or a device?); give a data file")
+        size = candidate.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise UserError(f"{arg} is {size / 2**30:.1f} GiB, more than the {MAX_INPUT_BYTES // 2**30} GiB "
+                            "a data file may have here")
         return candidate
     table = {**ALIASES, **(aliases or {})}
     name = table.get(arg, arg)

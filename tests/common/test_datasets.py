@@ -285,3 +285,23 @@ def test_read_table_sniffs_delimiters(tmp_path):
     tabs = tmp_path / "tabs.tsv"
     tabs.write_text("x\ty\n1\t2\n")
     assert datasets.read_table(tabs).shape == (1, 2)
+
+
+def test_a_pipe_a_device_or_a_huge_file_is_refused_before_reading(run_main, tmp_path):
+    """A named pipe would block forever and /dev/zero never ends; a file above the size limit
+    is refused from its size (a sparse file: nothing is written to disk)."""
+    import os
+
+    from final_gpt import bpe
+    from phase1_linalg import pca_visualizer
+
+    pipe = tmp_path / "data.csv"
+    os.mkfifo(pipe)
+    assert_user_error(run_main(pca_visualizer.main, pipe, "--no-show", "--out", tmp_path / "o"), "not a regular file")
+    assert_user_error(run_main(bpe.main, "train", "/dev/zero", "--out", tmp_path / "o"), "not a regular file")
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as f:
+        f.truncate(datasets.MAX_INPUT_BYTES + 1)
+    assert_user_error(run_main(bpe.main, "train", huge, "--out", tmp_path / "o"), "GiB")
+    with pytest.raises(datasets.UserError, match="not a regular file"):
+        datasets.read_table(pipe)
