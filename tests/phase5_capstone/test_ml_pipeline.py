@@ -208,12 +208,16 @@ def test_cli_other_csv_with_target(tmp_path, capsys):
     (["train", "housing_data.csv", "--target", "price"], "no target column 'price'"),
     (["train", "housing_data.csv", "--target", "ocean_proximity"], "not numeric"),
     (["train", "housing_data.csv", "--k", "1"], "at least 2 folds"),
-    (["train", "/dev/null"], "empty"),
+    (["train", "/dev/null"], "not a regular file"),
+    (["train", "EMPTY"], "empty"),
     (["serve", "--port", "70000"], "--port"),
 ])
-def test_cli_bad_input_in_process(args, fragment, capsys):
+def test_cli_bad_input_in_process(args, fragment, capsys, tmp_path):
     from common import cli
 
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    args = [str(empty) if a == "EMPTY" else a for a in args]
     assert cli.run(pipeline_main, args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and fragment in err[0]
