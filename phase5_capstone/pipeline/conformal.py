@@ -22,7 +22,7 @@ def conformal_quantile(residuals: np.ndarray, alpha: float = 0.1) -> float:
 
     Sort the absolute residuals s_i = |y_i - f(x_i)| and take the ceil((n + 1)(1 - alpha))-th
     smallest (counting from 1). When that rank is above n there are too few calibration points
-    for this level, and q = inf. For n = 9, alpha = 0.1: ceil(10 * 0.9) = 9, the largest.
+    for this level, and q = inf. For n = 11, alpha = 0.1: ceil(12 * 0.9) = 11, the largest.
 
     >>> conformal_quantile(np.array([3.0, -1.0, 2.0, 5.0, -4.0, 6.0, 7.0, -8.0, 9.0, 10.0, 11.0]), alpha=0.1)
     11.0

@@ -37,7 +37,9 @@ MODULES = _modules_with_examples()
 
 
 def test_the_examples_are_found():
-    assert {"final_gpt.model", "minigrad.functional", "phase4_ml.neural_network", "final_gpt.bpe"} <= set(MODULES)
+    assert {"final_gpt.model", "minigrad.functional", "minigrad.tensor", "phase4_ml.neural_network", "final_gpt.bpe",
+            "phase5_capstone.train_mnist", "phase5_capstone.pipeline.features",
+            "phase5_capstone.pipeline.conformal"} <= set(MODULES)
 
 
 def _docstrings(path) -> list[tuple[str, str, int]]:

@@ -174,20 +174,6 @@ def test_conformal_quantile_definition_and_coverage():
     assert 0.895 <= np.mean(covs) <= 0.9 + 1 / 200 + 0.005
 
 
-def test_docstring_examples_run():
-    """The worked examples in the steps' docstrings (ratio, one_hot, conformal_quantile) print what they say."""
-    import doctest
-
-    from phase5_capstone.pipeline import features
-
-    runner = doctest.DocTestRunner()
-    for module, name in ((features, "ratio"), (features, "one_hot"), (conformal, "conformal_quantile")):
-        for test in doctest.DocTestFinder().find(getattr(module, name), name, globs=vars(module)):
-            runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.attempted == 3 and result.failed == 0
-
-
 # ----------------------------------------------------------------------------- CLI
 @pytest.mark.slow
 def test_cli_other_csv_with_target(tmp_path, capsys):

@@ -117,16 +117,6 @@ def test_bad_inputs_are_one_line_errors(run_cli, run_main, tmp_path):
         train_mnist.load_images(str(tmp_path / "missing.tar.gz"))
 
 
-def test_cosine_lr_docstring_example():
-    import doctest
-
-    runner = doctest.DocTestRunner()
-    for test in doctest.DocTestFinder().find(train_mnist.cosine_lr, "cosine_lr", globs=vars(train_mnist)):
-        runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.attempted == 1 and result.failed == 0
-
-
 @pytest.mark.slow
 def test_minigrad_and_torch_backends_learn_alike_on_a_subset():
     x, y, xt, yt, _ = train_mnist.load_images("mnist")
