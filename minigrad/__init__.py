@@ -13,7 +13,7 @@ and ``gradcheck`` (finite differences).
 See API.md beside this file for the list of ops, layers and the dtype/device rules.
 """
 
-from . import backend, functional, optim, threads
+from . import autograd, backend, functional, optim, threads
 from .backend import get_array_module, register_backend
 from .conv import conv2d, conv2d_fused, max_pool2d
 from .data import DataLoader, Dataset, TensorDataset
@@ -53,30 +53,43 @@ from .nn import (
     Tanh,
 )
 from .optim import SGD, Adam, AdamW, CosineLR, StepLR
-from .random import manual_seed
+from .random import manual_seed, rand, randint, randn
 from .tensor import (
     Parameter,
     Tensor,
     arange,
     cat,
+    clamp,
     concat,
     default_dtype,
+    einsum,
+    empty,
+    enable_grad,
+    eye,
     float32,
     float64,
+    from_numpy,
+    full,
+    full_like,
     gather,
     get_default_dtype,
     int64,
     is_grad_enabled,
+    linspace,
     log_softmax,
     matmul,
+    maximum,
+    minimum,
     no_grad,
     ones,
+    ones_like,
     set_default_dtype,
     softmax,
     stack,
     tensor,
     where,
     zeros,
+    zeros_like,
 )
 
 
@@ -101,4 +114,6 @@ __all__ = [
     "layer_norm", "layer_norm_fused",
     "linear", "log", "log_softmax", "matmul", "mse_loss", "no_grad", "ones", "relu", "set_default_dtype",
     "sigmoid", "softmax", "sqrt", "stack", "tanh", "tensor", "where", "zeros", "save", "load",
+    "autograd", "rand", "randint", "randn", "clamp", "einsum", "empty", "enable_grad", "eye", "from_numpy", "full",
+    "full_like", "linspace", "maximum", "minimum", "ones_like", "zeros_like",
 ]

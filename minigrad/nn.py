@@ -90,7 +90,7 @@ class Module:
                 yield (f"{mod_name}.{name}" if mod_name else name), getattr(module, name)
 
     def num_parameters(self) -> int:
-        return sum(p.size for p in self.parameters())
+        return sum(p.numel() for p in self.parameters())
 
     # -- modes and housekeeping
     def train(self, mode: bool = True) -> Module:
@@ -260,7 +260,7 @@ class _BatchNorm(Module):
             centred = x - Tensor(self.running_mean.data.reshape(shape))
             return centred * Tensor(inv_std.reshape(shape)) * self.weight.reshape(shape) + self.bias.reshape(shape)
         out, mean, var = batch_norm_train(x, self.weight, self.bias, axes, shape, self.eps)
-        n = x.size // self.num_features
+        n = x.numel() // self.num_features
         m = self.momentum
         self.running_mean.data = (1 - m) * self.running_mean.data + m * mean
         self.running_var.data = (1 - m) * self.running_var.data + m * var * (n / max(n - 1, 1))

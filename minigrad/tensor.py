@@ -24,6 +24,7 @@ import itertools
 import math
 import operator
 import threading
+from collections import namedtuple
 
 import numpy as np
 
@@ -40,6 +41,7 @@ _CREATED = itertools.count(1)  # creation stamps: an op result is always newer t
 _STAMP_OF = operator.attrgetter("_stamp")
 _NEW = object.__new__
 _LEAF_LOCK = threading.Lock()  # data-parallel training runs backward passes in several threads
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])   # what max(dim), sort, topk return
 
 
 def set_default_dtype(dtype) -> None:
@@ -78,6 +80,19 @@ class no_grad(contextlib.ContextDecorator):
         return False
 
 
+class enable_grad(contextlib.ContextDecorator):
+    """Context manager / decorator: record the graph again (inside a ``no_grad`` block)."""
+
+    def __enter__(self):
+        self._old = _GRAD_ENABLED[0]
+        _GRAD_ENABLED[0] = True
+        return self
+
+    def __exit__(self, *exc):
+        _GRAD_ENABLED[0] = self._old
+        return False
+
+
 def is_grad_enabled() -> bool:
     return _GRAD_ENABLED[0]
 
@@ -96,12 +111,44 @@ def _unbroadcast(grad, shape: tuple):
     return grad
 
 
+def _either(axis, dim, name: str = "axis"):
+    """torch spells ``axis=`` as ``dim=``: the same argument under another name (give one)."""
+    if dim is None:
+        return axis
+    if axis is not None:
+        raise TypeError(f"give {name}= or dim=, not both")
+    return dim
+
+
+def _dim(axis, ndim: int) -> int:
+    """One axis counted from 0 (-1 is the last). Out of range raises IndexError, as in torch.
+
+    A 0-d tensor accepts 0 and -1, as torch's do.
+    """
+    n = max(ndim, 1)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"a dimension must be an int, got {type(axis).__name__}")
+    if not -n <= axis < n:
+        raise IndexError(f"dimension {axis} is out of range for a tensor with {ndim} dimensions "
+                         f"(expected {-n} to {n - 1})")
+    return int(axis) % n
+
+
 def _axes(axis, ndim: int) -> tuple:
+    """The axes a reduction runs over, counted from 0: every axis for None, else an int or a
+    tuple/list of distinct ints (each checked by :func:`_dim`)."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, int):
-        axis = (axis,)
-    return tuple(a % ndim for a in axis) if ndim else ()
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(_dim(a, ndim) for a in axes)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"dimension repeated in {tuple(axis)}")
+    return axes if ndim else ()
+
+
+def _reduce_axis(axis, ndim: int):
+    """``axis`` as ndarray.sum wants it: None (every axis) or a checked tuple of axes."""
+    return None if axis is None or ndim == 0 else _axes(axis, ndim)
 
 
 def _expand_reduced(grad, axis, ndim: int, keepdims: bool):
@@ -159,6 +206,34 @@ def topological_order(root: Tensor) -> list[Tensor]:
                 stack.append(parent)
     nodes.sort(key=_STAMP_OF, reverse=True)
     return nodes
+
+
+# ----------------------------------------------------------------------------- gradients
+class Grad(np.ndarray):
+    """A leaf's ``.grad``: a NumPy array (optimizers do array arithmetic on it, fast and in
+    place) that also answers the torch spellings ``grad.zero_()`` and ``grad.data``.
+
+    Arithmetic on it gives arrays of this class too; that costs nothing worth measuring.
+    (On a GPU the gradient is a plain CuPy array.)
+    """
+
+    @property
+    def data(self) -> Grad:
+        """The gradient itself (torch's ``p.grad.data``), sharing memory."""
+        return self
+
+    def zero_(self) -> Grad:
+        """Set every entry to 0 in place and return the same array (torch's ``grad.zero_()``)."""
+        self[...] = 0
+        return self
+
+    def numpy(self) -> np.ndarray:
+        """The values as a plain NumPy array (sharing memory)."""
+        return self.view(np.ndarray)
+
+
+def _as_grad(arr):
+    return arr.view(Grad) if type(arr) is np.ndarray else arr
 
 
 # ----------------------------------------------------------------------------- Tensor
@@ -242,8 +317,9 @@ class Tensor:
             self.grad = grad if self.grad is None else self.grad + grad
             return
         with _LEAF_LOCK:                    # a leaf (parameter) may get gradients from several threads
-            if self.grad is None:
-                self.grad = grad if fresh and grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
+            if self.grad is None:       # a Grad view: an array that also has torch's .zero_()
+                self.grad = _as_grad(grad if fresh and grad.dtype == self.data.dtype
+                                     else grad.astype(self.data.dtype))
             else:
                 self.grad = self.grad + grad
 
@@ -260,9 +336,17 @@ class Tensor:
     def dtype(self):
         return self.data.dtype
 
-    @property
-    def size(self) -> int:
+    def size(self, dim: int | None = None):
+        """The shape as a tuple (``x.size()``), or the length of one axis (``x.size(dim)``), as torch."""
+        return self.data.shape if dim is None else self.data.shape[_dim(dim, self.ndim)]
+
+    def numel(self) -> int:
+        """The number of elements (the product of the shape)."""
         return int(self.data.size)
+
+    def dim(self) -> int:
+        """The number of axes (``ndim``)."""
+        return self.data.ndim
 
     @property
     def device(self) -> str:
@@ -310,8 +394,10 @@ class Tensor:
         return Tensor(data, requires_grad=self.requires_grad and data.dtype.kind == "f")
 
     def astype(self, dtype) -> Tensor:
-        """Cast (differentiable for float -> float)."""
+        """Cast (differentiable for float -> float; an integer or bool result has no gradient)."""
         src = self.data.dtype
+        if np.dtype(dtype).kind != "f":
+            return Tensor(self.data.astype(dtype))
 
         def _bw(g):
             self.add_grad(g.astype(src))
@@ -353,6 +439,8 @@ class Tensor:
                 node._prev = ()
                 if not node._retain:
                     node.grad = None
+                else:
+                    node.grad = _as_grad(node.grad)
 
     # -- elementwise arithmetic
     def _lift(self, other) -> Tensor:
@@ -362,10 +450,19 @@ class Tensor:
         arr = xp.asarray(other)
         if arr.dtype.kind in "biuf" and self.data.dtype.kind == "f":
             arr = arr.astype(self.data.dtype, copy=False)
+        elif type(other) is float:          # an integer tensor meets a Python float: torch's default float
+            arr = arr.astype(_DEFAULT_DTYPE[0])
         return Tensor(arr)
+
+    def _floating(self) -> Tensor:
+        """This integer or bool tensor as the default float dtype (what torch does when it meets a
+        Python float, or in true division)."""
+        return Tensor(self.data.astype(_DEFAULT_DTYPE[0]))
 
     def __add__(self, other) -> Tensor:
         if type(other) in _SCALARS:  # fast path: a Python scalar needs no graph node
+            if type(other) is float and self.data.dtype.kind in "biu":
+                return self._floating() + other
             return Tensor.from_op(self.data + other, (self,), self.add_grad, "add")
         other = self._lift(other)
         a, b = self, other
@@ -382,6 +479,8 @@ class Tensor:
 
     def __sub__(self, other) -> Tensor:
         if type(other) in _SCALARS:
+            if type(other) is float and self.data.dtype.kind in "biu":
+                return self._floating() - other
             return Tensor.from_op(self.data - other, (self,), self.add_grad, "sub")
         other = self._lift(other)
         a, b = self, other
@@ -395,10 +494,15 @@ class Tensor:
         return Tensor.from_op(a.data - b.data, (a, b), _bw, "sub")
 
     def __rsub__(self, other) -> Tensor:
+        if type(other) is float and self.data.dtype.kind in "biu":
+            return other - self._floating()
         return self._lift(other) - self
 
     def __mul__(self, other) -> Tensor:
         if type(other) in _SCALARS:
+            if type(other) is float and self.data.dtype.kind in "biu":
+                return self._floating() * other
+
             def _bw_scalar(g):
                 self.add_grad(g * other)
 
@@ -421,6 +525,8 @@ class Tensor:
             return self * (1.0 / other)
         other = self._lift(other)
         a, b = self, other
+        if a.data.dtype.kind in "biu" and b.data.dtype.kind in "biu":   # true division: floats, as torch
+            a, b = a._floating(), b._floating()
 
         def _bw(g):
             if a.requires_grad:
@@ -431,6 +537,8 @@ class Tensor:
         return Tensor.from_op(a.data / b.data, (a, b), _bw, "div")
 
     def __rtruediv__(self, other) -> Tensor:
+        if type(other) is float and self.data.dtype.kind in "biu":
+            return other / self._floating()
         return self._lift(other) / self
 
     def __neg__(self) -> Tensor:
@@ -440,22 +548,33 @@ class Tensor:
         return Tensor.from_op(-self.data, (self,), _bw, "neg")
 
     def __pow__(self, exponent) -> Tensor:
-        """``x ** p``: d/dx = p x^(p-1); for a tensor exponent also d/dp = x^p log x."""
+        """``x ** p``: d/dx = p x^(p-1); for a tensor exponent also d/dp = x^p log x.
+
+        Where the formula reads 0 * inf, torch's convention gives 0 and so does this: d/dx is 0
+        where p = 0, and d/dp is 0 where x = 0 and p >= 0 (``0 ** p`` is flat there).
+        """
+        xp = self.xp
         if isinstance(exponent, Tensor):
             a, b = self, exponent
             out = a.data ** b.data
 
             def _bw_t(g):
                 if a.requires_grad:
-                    a.add_grad(_unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape))
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        da = xp.where(b.data == 0, 0, b.data * a.data ** (b.data - 1))
+                    a.add_grad(_unbroadcast(g * da, a.shape))
                 if b.requires_grad:
-                    b.add_grad(_unbroadcast(g * out * self.xp.log(a.data), b.shape))
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        db = xp.where((a.data == 0) & (b.data >= 0), 0, out * xp.log(a.data))
+                    b.add_grad(_unbroadcast(g * db, b.shape))
 
             return Tensor.from_op(out, (a, b), _bw_t, "pow")
-        p = float(exponent)
+        if type(exponent) is float and self.data.dtype.kind in "biu":
+            return self._floating() ** exponent
+        p = exponent if isinstance(exponent, (int, np.integer)) else float(exponent)
 
         def _bw(g):
-            self.add_grad(g * (p * self.data ** (p - 1)))
+            self.add_grad(g * (p * self.data ** (p - 1)) if p != 0 else xp.zeros_like(g))
 
         return Tensor.from_op(self.data ** p, (self,), _bw, "pow")
 
@@ -498,6 +617,27 @@ class Tensor:
             self.add_grad(g / self.data)
 
         return Tensor.from_op(self.xp.log(self.data), (self,), _bw, "log")
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), accurate for small x; d/dx = 1 / (1 + x)."""
+        def _bw(g):
+            self.add_grad(g / (1 + self.data))
+
+        return Tensor.from_op(self.xp.log1p(self.data), (self,), _bw, "log1p")
+
+    def sin(self) -> Tensor:
+        """sin x; d/dx = cos x."""
+        def _bw(g):
+            self.add_grad(g * self.xp.cos(self.data))
+
+        return Tensor.from_op(self.xp.sin(self.data), (self,), _bw, "sin")
+
+    def cos(self) -> Tensor:
+        """cos x; d/dx = -sin x."""
+        def _bw(g):
+            self.add_grad(-g * self.xp.sin(self.data))
+
+        return Tensor.from_op(self.xp.cos(self.data), (self,), _bw, "cos")
 
     def sqrt(self) -> Tensor:
         out = self.xp.sqrt(self.data)
@@ -545,8 +685,8 @@ class Tensor:
 
         return Tensor.from_op(self.data * mask, (self,), _bw, "relu")
 
-    # -- reductions
-    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+    # -- reductions (``dim=`` and ``keepdim=`` are torch's names for ``axis=`` and ``keepdims=``)
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None) -> Tensor:
         """Sum over ``axis`` (None: every axis; an int or a tuple of ints), as ndarray.sum.
 
         Every input element adds into its sum with weight 1, so dL/dx[i] = g[the sum it went
@@ -555,6 +695,8 @@ class Tensor:
         (``_expand_reduced(g, axis, ndim, keepdims)``), then broadcast to x's shape. For x (2, 3)
         and axis=1: g (2,) -> (2, 1) -> (2, 3). Make the result with ``Tensor.from_op``.
         """
+        axis = _reduce_axis(_either(axis, dim), self.ndim)
+        keepdims = keepdims if keepdim is None else keepdim
         shape, ndim = self.shape, self.ndim
 
         def _bw(g):
@@ -562,7 +704,10 @@ class Tensor:
 
         return Tensor.from_op(self.data.sum(axis=axis, keepdims=keepdims), (self,), _bw, "sum")
 
-    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None) -> Tensor:
+        """Mean over ``axis``: sum / n, so dL/dx = g / n copied back along the averaged axes."""
+        axis = _reduce_axis(_either(axis, dim), self.ndim)
+        keepdims = keepdims if keepdim is None else keepdim
         count = math.prod(self.shape[a] for a in _axes(axis, self.ndim))
         shape, ndim = self.shape, self.ndim
 
@@ -572,24 +717,69 @@ class Tensor:
 
         return Tensor.from_op(self.data.mean(axis=axis, keepdims=keepdims), (self,), _bw, "mean")
 
-    def var(self, axis=None, keepdims: bool = False, unbiased: bool = False) -> Tensor:
-        """Variance, biased (divide by n) unless ``unbiased``. A composite of differentiable ops."""
+    def var(self, axis=None, keepdims: bool = False, unbiased: bool | None = None, *, correction=None,
+            dim=None, keepdim: bool | None = None) -> Tensor:
+        """Variance sum((x - mean)^2) / (n - correction) over ``axis`` (int, tuple or list).
+
+        Unbiased by default (correction = 1, Bessel's), as torch: ``unbiased=False`` or
+        ``correction=0`` divides by n. When n - correction <= 0 the result is inf or nan, as
+        torch. A composite of differentiable ops, so its gradient is 2 (x - mean) / (n - c) * g.
+        """
+        if unbiased is not None and correction is not None:
+            raise TypeError("var: give unbiased= or correction=, not both")
+        c = (1 if unbiased is None else int(unbiased)) if correction is None else correction
+        axis = _reduce_axis(_either(axis, dim), self.ndim)
+        keepdims = keepdims if keepdim is None else keepdim
         n = math.prod(self.shape[a] for a in _axes(axis, self.ndim))
         centred = self - self.mean(axis=axis, keepdims=True)
-        return (centred * centred).sum(axis=axis, keepdims=keepdims) / (n - 1 if unbiased else n)
+        scale = 1.0 / (n - c) if n - c > 0 else math.inf
+        return (centred * centred).sum(axis=axis, keepdims=keepdims) * scale
 
-    def max(self, axis=None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; ties share the gradient equally (like ``torch.amax``)."""
-        return self._extreme("max", axis, keepdims)
+    def std(self, axis=None, keepdims: bool = False, unbiased: bool | None = None, *, correction=None,
+            dim=None, keepdim: bool | None = None) -> Tensor:
+        """Standard deviation: sqrt of :meth:`var` (unbiased by default, as torch)."""
+        return self.var(axis, keepdims, unbiased, correction=correction, dim=dim, keepdim=keepdim).sqrt()
 
-    def min(self, axis=None, keepdims: bool = False) -> Tensor:
-        """Minimum over ``axis``; ties share the gradient equally (like ``torch.amin``)."""
-        return self._extreme("min", axis, keepdims)
+    def max(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None):
+        """As torch.max. ``x.max()``: the largest element, a 0-d tensor (tied maxima share the
+        gradient). ``x.max(dim)``: a ``(values, indices)`` named tuple; values = x at indices
+        (the first maximum of each slice) so the gradient goes to that one element.
+        ``x.max(other_tensor)``: the elementwise :func:`maximum`."""
+        if isinstance(axis, Tensor):
+            return maximum(self, axis)
+        return self._extreme_of("max", _either(axis, dim), keepdims if keepdim is None else keepdim)
+
+    def min(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None):
+        """As torch.min: ``x.min()`` a 0-d tensor, ``x.min(dim)`` (values, indices), ``x.min(t)``
+        the elementwise :func:`minimum`. See :meth:`max`."""
+        if isinstance(axis, Tensor):
+            return minimum(self, axis)
+        return self._extreme_of("min", _either(axis, dim), keepdims if keepdim is None else keepdim)
+
+    def _extreme_of(self, which: str, axis, keepdims: bool):
+        if axis is None:
+            return self._extreme(which, None, False)
+        d = _dim(axis, self.ndim)
+        x = self if self.ndim else self.reshape(1)
+        idx = getattr(x.data, "arg" + which)(axis=d, keepdims=True)        # (..., 1, ...)
+        values = gather(x, d, idx)
+        if not keepdims or not self.ndim:
+            values, idx = values.squeeze(d), idx.squeeze(axis=d)
+        return ValuesIndices(values, Tensor(idx))
+
+    def amax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None) -> Tensor:
+        """Maximum over ``axis`` (None, int or tuple); ties share the gradient (torch.amax)."""
+        return self._extreme("max", _either(axis, dim), keepdims if keepdim is None else keepdim)
+
+    def amin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None) -> Tensor:
+        """Minimum over ``axis`` (None, int or tuple); ties share the gradient (torch.amin)."""
+        return self._extreme("min", _either(axis, dim), keepdims if keepdim is None else keepdim)
 
     def _extreme(self, which: str, axis, keepdims: bool) -> Tensor:
         """max or min over ``axis``. dL/dx = g / (number of tied elements) where x equals the
         extreme of its slice, 0 elsewhere. Computed directly (not as -max(-x), which is wrong
         for unsigned and for the most negative integer, and undefined for bool)."""
+        axis = _reduce_axis(axis, self.ndim)
         out = getattr(self.data, which)(axis=axis, keepdims=True)
         ndim = self.ndim
 
@@ -601,8 +791,83 @@ class Tensor:
         result = out if keepdims else (out.reshape(()) if axis is None else out.squeeze(axis=axis))
         return Tensor.from_op(result, (self,), _bw, which)
 
-    def argmax(self, axis=None) -> Tensor:
-        return Tensor(self.data.argmax(axis=axis))
+    def argmax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None) -> Tensor:
+        """Index of the first maximum along ``axis`` (None: of the flattened tensor). No gradient."""
+        axis = _either(axis, dim)
+        axis = None if axis is None else _dim(axis, self.ndim)
+        keepdims = keepdims if keepdim is None else keepdim
+        data = self.data if self.ndim else self.data.reshape(1)
+        return Tensor(data.argmax(axis=axis, keepdims=keepdims and axis is not None))
+
+    def argmin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None) -> Tensor:
+        """Index of the first minimum along ``axis`` (None: of the flattened tensor). No gradient."""
+        axis = _either(axis, dim)
+        axis = None if axis is None else _dim(axis, self.ndim)
+        keepdims = keepdims if keepdim is None else keepdim
+        data = self.data if self.ndim else self.data.reshape(1)
+        return Tensor(data.argmin(axis=axis, keepdims=keepdims and axis is not None))
+
+    def logsumexp(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None) -> Tensor:
+        """log sum_i e^{x_i} over ``axis``, computed as m + log sum e^{x_i - m} with m the maximum
+        (no overflow). d/dx_i = e^{x_i - out} = softmax(x)_i, so dL/dx = g * softmax."""
+        axis = _either(axis, dim)
+        if axis is None:
+            raise TypeError("logsumexp() needs dim= (as torch), e.g. x.logsumexp(dim=-1)")
+        axis = _reduce_axis(axis, self.ndim)
+        keepdims = keepdims if keepdim is None else keepdim
+        xp, ndim = self.xp, self.ndim
+        m = self.data.max(axis=axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)                    # a row of -inf gives -inf, not nan
+        with np.errstate(divide="ignore"):
+            lse = m + xp.log(xp.exp(self.data - m).sum(axis=axis, keepdims=True))   # keepdims shape
+
+        def _bw(g):
+            self.add_grad(_expand_reduced(g, axis, ndim, keepdims) * xp.exp(self.data - lse))
+
+        out = lse if keepdims else (lse.reshape(()) if axis is None else lse.squeeze(axis=axis))
+        return Tensor.from_op(out, (self,), _bw, "logsumexp")
+
+    def norm(self, p=2, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None) -> Tensor:
+        """The p-norm (sum_i |x_i|^p)^(1/p) over ``axis`` (None: every element), p >= 1 or inf;
+        ``p="fro"`` is 2.
+
+        d/dx_i = sign(x_i) |x_i|^(p-1) / norm^(p-1): x / norm for p = 2, sign(x) for p = 1; 0
+        where the norm is 0, as torch. p = inf is max |x_i| (ties share the gradient).
+        """
+        p = 2 if p == "fro" else p
+        if not isinstance(p, (int, float)) or isinstance(p, bool) or not p >= 1:
+            raise ValueError(f"norm: p must be a number >= 1, inf or 'fro' (got {p!r})")
+        axis = _reduce_axis(_either(axis, dim), self.ndim)
+        keepdims = keepdims if keepdim is None else keepdim
+        if p == math.inf:
+            return self.abs().amax(axis=axis, keepdims=keepdims)
+        xp, ndim, x = self.xp, self.ndim, self.data
+        norm = (xp.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)      # keepdims shape
+
+        def _bw(g):
+            g = _expand_reduced(g, axis, ndim, keepdims)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = xp.sign(x) * xp.abs(x) ** (p - 1) / norm ** (p - 1)
+            self.add_grad(g * xp.where(norm == 0, 0, d))
+
+        out = norm if keepdims else (norm.reshape(()) if axis is None else norm.squeeze(axis=axis))
+        return Tensor.from_op(out, (self,), _bw, "norm")
+
+    def cumsum(self, axis=None, *, dim=None) -> Tensor:
+        """Running sum along ``axis``: out_i = x_0 + ... + x_i. Each x_j feeds every out_i with
+        i >= j, so dL/dx_j = g_j + ... + g_last: the running sum of g taken from the far end."""
+        axis = _either(axis, dim)
+        if axis is None:
+            raise TypeError("cumsum() needs dim= (as torch), e.g. x.cumsum(dim=0)")
+        d = _dim(axis, self.ndim)
+        xp = self.xp
+        if self.ndim == 0:
+            return self.clone()
+
+        def _bw(g):
+            self.add_grad(xp.flip(xp.cumsum(xp.flip(g, axis=d), axis=d), axis=d))
+
+        return Tensor.from_op(xp.cumsum(self.data, axis=d), (self,), _bw, "cumsum")
 
     # -- shape ops
     def reshape(self, *shape) -> Tensor:
@@ -617,8 +882,14 @@ class Tensor:
 
     view = reshape
 
-    def flatten(self, start_dim: int = 0) -> Tensor:
-        return self.reshape(self.shape[:start_dim] + (-1,))
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge the axes start_dim..end_dim (inclusive) into one, as torch.flatten."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
+        if start > end:
+            raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
 
     def permute(self, *dims) -> Tensor:
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
@@ -632,35 +903,101 @@ class Tensor:
         return Tensor.from_op(out, (self,), _bw, "permute")
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
-        """Swap two axes (default the last two, as for matrices)."""
-        if self.ndim < 2:
+        """Swap two axes (default the last two, as for matrices; a 0-d or 1-d tensor as it is)."""
+        if self.ndim < 2 and (dim0, dim1) == (-2, -1):
             return self
         dims = list(range(self.ndim))
-        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        d0, d1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        if self.ndim < 2:
+            return self
+        dims[d0], dims[d1] = dims[d1], dims[d0]
         return self.permute(dims)
+
+    def t(self) -> Tensor:
+        """Transpose of a matrix (a 0-d or 1-d tensor is returned as it is), as torch.t; more than
+        2 dimensions raises (use transpose or permute)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor of at most 2 dimensions, got {self.ndim} "
+                               "(use transpose(d0, d1) or permute)")
+        return self.transpose()
 
     @property
     def T(self) -> Tensor:
         return self.permute(tuple(reversed(range(self.ndim))))
 
-    def unsqueeze(self, axis: int) -> Tensor:
-        axis = axis % (self.ndim + 1)
+    def unsqueeze(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """Insert a size-1 axis at ``axis`` (in -ndim-1 .. ndim, as torch)."""
+        axis = _either(axis, dim)
+        if axis is None:
+            raise TypeError("unsqueeze() needs an axis (dim=)")
+        axis = _dim(axis, self.ndim + 1)
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
 
-    def squeeze(self, axis: int) -> Tensor:
-        axis = axis % self.ndim
-        return self.reshape(self.shape[:axis] + self.shape[axis + 1:])
+    def squeeze(self, axis=None, *, dim=None) -> Tensor:
+        """Drop size-1 axes: all of them (no axis), or the given one(s) when they have size 1 (an
+        axis of another size is left as it is, as torch). An axis out of range raises IndexError."""
+        axis = _either(axis, dim)
+        drop = set(range(self.ndim)) if axis is None else set(_axes(axis, self.ndim))
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in drop and n == 1)))
 
     def expand(self, *shape) -> Tensor:
-        """Broadcast to ``shape`` (gradient sums back)."""
+        """Broadcast to ``shape`` (-1 keeps that axis as it is); the gradient sums back."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         old = self.shape
+        lead = len(shape) - len(old)
+        shape = tuple(old[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape))
 
         def _bw(g):
             self.add_grad(_unbroadcast(g, old))
 
         return Tensor.from_op(self.xp.broadcast_to(self.data, shape), (self,), _bw, "expand")
+
+    def repeat(self, *sizes) -> Tensor:
+        """Tile the tensor ``sizes[i]`` times along axis i (torch.repeat, NumPy's tile); extra
+        leading sizes add axes. Each input element appears in r = prod(sizes) places, so its
+        gradient is the sum of g over those places: view g as (r0, n0, r1, n1, ...) and sum the
+        r axes."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"repeat: {len(sizes)} sizes given for a tensor of {self.ndim} dimensions "
+                               "(give at least one per dimension)")
+        src = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)     # as many axes as sizes
+        shape = src.shape
+        pairs = tuple(x for r, n in zip(sizes, shape) for x in (r, n))       # (r0, n0, r1, n1, ...)
+
+        def _bw(g):
+            src.add_grad(g.reshape(pairs).sum(axis=tuple(range(0, len(pairs), 2))))
+
+        return Tensor.from_op(self.xp.tile(src.data, sizes), (src,), _bw, "repeat")
+
+    def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+        """Cut along ``dim`` into pieces of ``split_size`` (the last may be smaller), or of the
+        sizes in a list (which must add up to the axis length), as torch.split. Each piece is a
+        slice, so its gradient goes back to its own part."""
+        d = _dim(dim, self.ndim)
+        n = self.shape[d]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            step = int(split_size_or_sections)
+            if step <= 0:
+                raise RuntimeError(f"split: the size must be positive, got {step}")
+            sizes = [min(step, n - lo) for lo in range(0, n, step)] or [0]
+        else:
+            sizes = [int(k) for k in split_size_or_sections]
+            if sum(sizes) != n or min(sizes, default=0) < 0:
+                raise RuntimeError(f"split: sizes {sizes} must be >= 0 and add up to {n}, the length of dim {dim}")
+        lead = (slice(None),) * d
+        starts = [0, *itertools.accumulate(sizes)]
+        return tuple(self[lead + (slice(lo, lo + k),)] for lo, k in zip(starts, sizes))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """Cut along ``dim`` into ``chunks`` pieces of ceil(n / chunks) (fewer when they run out),
+        as torch.chunk."""
+        if chunks <= 0:
+            raise RuntimeError(f"chunk: the number of chunks must be positive, got {chunks}")
+        n = self.shape[_dim(dim, self.ndim)]
+        return self.split(max(-(-n // chunks), 1), dim)
 
     def __getitem__(self, index) -> Tensor:
         """Basic (slices) and advanced (integer arrays) indexing; repeated indices accumulate."""
@@ -688,12 +1025,123 @@ class Tensor:
         """Where ``mask`` is true put ``value`` (no gradient there), elsewhere keep self."""
         return where(mask, value, self)
 
-    # -- function-style aliases so ``x.softmax(-1)`` reads like PyTorch
-    def softmax(self, axis: int = -1) -> Tensor:
-        return softmax(self, axis)
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two axes (entries with column - row <= diagonal), the
+        rest 0; the gradient passes through the kept entries only."""
+        return self._triangle(self.xp.tril, diagonal, "tril")
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return log_softmax(self, axis)
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two axes (column - row >= diagonal), the rest 0."""
+        return self._triangle(self.xp.triu, diagonal, "triu")
+
+    def _triangle(self, keep, diagonal: int, op: str) -> Tensor:
+        if self.ndim < 2:
+            raise RuntimeError(f"{op}: needs a tensor of at least 2 dimensions, got {self.ndim}")
+
+        def _bw(g):
+            self.add_grad(keep(g, diagonal))
+
+        return Tensor.from_op(keep(self.data, diagonal), (self,), _bw, op)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+        """``(values, indices)`` sorted along ``dim`` (ties keep their order); values = x at the
+        indices, so each gradient entry goes back to the element it came from."""
+        d = _dim(dim, self.ndim)
+        x = self if self.ndim else self.reshape(1)
+        key = x.data.astype(np.float64) if x.data.dtype.kind in "bu" else x.data
+        idx = self.xp.argsort(-key if descending else key, axis=d, kind="stable")
+        values = gather(x, d, idx)
+        if not self.ndim:
+            values, idx = values.reshape(()), idx.reshape(())
+        return ValuesIndices(values, Tensor(idx))
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+        """``(values, indices)`` of the k largest (or smallest) entries along ``dim``, largest
+        first; values = x at the indices, so the gradient goes to those k elements."""
+        d = _dim(dim, self.ndim)
+        n = self.shape[d] if self.ndim else 1
+        if not 0 <= k <= n:
+            raise RuntimeError(f"topk: k = {k} is out of range for a dimension of size {n}")
+        values, idx = self.sort(d, descending=largest)
+        lead = (slice(None),) * d
+        return ValuesIndices(values[lead + (slice(0, k),)], Tensor(idx.data[lead + (slice(0, k),)]))
+
+    # -- torch-style conveniences
+    def clone(self) -> Tensor:
+        """A copy of the values that stays in the graph (the gradient passes straight through)."""
+        return Tensor.from_op(self.data.copy(), (self,), self.add_grad, "clone")
+
+    def float(self) -> Tensor:
+        """Cast to float32 (differentiable from a float tensor)."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """Cast to float64 (differentiable from a float tensor)."""
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        """Cast to int64 (no gradient)."""
+        return self.astype(np.int64)
+
+    def int(self) -> Tensor:
+        """Cast to int32 (no gradient)."""
+        return self.astype(np.int32)
+
+    def bool(self) -> Tensor:
+        """Cast to bool (no gradient)."""
+        return self.astype(np.bool_)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient tracking of this leaf on (or off), in place; returns self."""
+        if self._prev:
+            raise RuntimeError("requires_grad_() changes leaf tensors only; use .detach() on a result")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating tensors can require gradients (got {self.data.dtype})")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def matmul(self, other) -> Tensor:
+        """``self @ other`` (see :func:`matmul`)."""
+        return matmul(self, self._lift(other))
+
+    def mm(self, other) -> Tensor:
+        """Product of two matrices (both 2-d, as torch.mm)."""
+        other = self._lift(other)
+        if self.ndim != 2 or other.ndim != 2:
+            raise RuntimeError(f"mm: both operands must be 2-d, got {self.ndim}-d and {other.ndim}-d (use matmul)")
+        return matmul(self, other)
+
+    def clamp(self, min=None, max=None) -> Tensor:
+        """Limit to [min, max] (either may be None). The gradient passes where min <= x <= max
+        (boundaries included, as torch) and is 0 where the value was cut."""
+        if min is None and max is None:
+            raise RuntimeError("clamp: give min=, max= or both")
+        x = self._floating() if self.data.dtype.kind in "biu" and float in (type(min), type(max)) else self
+        xp = x.xp
+        lo = -math.inf if min is None else min
+        hi = math.inf if max is None else max
+        out = xp.minimum(xp.maximum(x.data, lo), hi).astype(x.data.dtype, copy=False)
+        inside = (x.data >= lo) & (x.data <= hi)
+
+        def _bw(g):
+            x.add_grad(g * inside)
+
+        return Tensor.from_op(out, (x,), _bw, "clamp")
+
+    clip = clamp
+
+    def maximum(self, other) -> Tensor:
+        return maximum(self, other)
+
+    def minimum(self, other) -> Tensor:
+        return minimum(self, other)
+
+    # -- function-style aliases so ``x.softmax(-1)`` reads like PyTorch
+    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        return softmax(self, axis, dim=dim)
+
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        return log_softmax(self, axis, dim=dim)
 
 
 class Parameter(Tensor):
@@ -726,7 +1174,65 @@ def ones(*shape, dtype=None, requires_grad: bool = False, device: str = "cpu") -
 
 
 def arange(*args, dtype=None, device: str = "cpu") -> Tensor:
-    return Tensor(backend.get_array_module(device).arange(*args, dtype=dtype or np.int64))
+    """``arange(end)``, ``arange(start, end, step)``: int64 for whole numbers, else the default float."""
+    if dtype is None:
+        dtype = _DEFAULT_DTYPE[0] if any(type(a) is float for a in args) else np.int64
+    return Tensor(backend.get_array_module(device).arange(*args, dtype=dtype))
+
+
+def _shape_of(shape) -> tuple:
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape, dtype and device of ``t``."""
+    return Tensor(t.xp.zeros(t.shape, dtype=dtype or t.dtype), requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape, dtype and device of ``t``."""
+    return Tensor(t.xp.ones(t.shape, dtype=dtype or t.dtype), requires_grad=requires_grad)
+
+
+def _fill_dtype(value):
+    """torch's dtype for a fill value: bool, int64 for an int, else the default float."""
+    return np.bool_ if type(value) is bool else np.int64 if isinstance(value, int) else _DEFAULT_DTYPE[0]
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False, device: str = "cpu") -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``."""
+    xp = backend.get_array_module(device)
+    return Tensor(xp.full(tuple(size), fill_value, dtype=dtype or _fill_dtype(fill_value)), requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    """``full`` with the shape, dtype and device of ``t``."""
+    return Tensor(t.xp.full(t.shape, fill_value, dtype=dtype or t.dtype), requires_grad=requires_grad)
+
+
+def empty(*shape, dtype=None, requires_grad: bool = False, device: str = "cpu") -> Tensor:
+    """A tensor of ``shape``. minigrad fills it with zeros (torch leaves it unset), so a run is
+    reproducible."""
+    return zeros(*_shape_of(shape), dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False, device: str = "cpu") -> Tensor:
+    """The n x m identity matrix (m = n by default)."""
+    xp = backend.get_array_module(device)
+    return Tensor(xp.eye(n, m, dtype=dtype or _DEFAULT_DTYPE[0]), requires_grad=requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False, device: str = "cpu") -> Tensor:
+    """``steps`` evenly spaced values from start to end, both included."""
+    xp = backend.get_array_module(device)
+    return Tensor(xp.linspace(start, end, steps, dtype=dtype or _DEFAULT_DTYPE[0]), requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with a NumPy array (its dtype kept), as torch.from_numpy."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a NumPy array, got {type(array).__name__}")
+    return Tensor(array)
 
 
 # ----------------------------------------------------------------------------- n-ary ops
@@ -762,9 +1268,12 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return Tensor.from_op(a.data @ b.data, (a, b), _bw, "matmul")
 
 
-def concat(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis; the gradient is split back into the pieces."""
+def concat(tensors, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (default 0); the gradient is split back into the pieces."""
     tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty list of tensors")
+    axis = _dim(_either(axis, dim) or 0, tensors[0].ndim)
     xp = tensors[0].xp
     sizes = [t.shape[axis] for t in tensors]
     bounds = list(itertools.accumulate(sizes))[:-1]           # where g is cut back into pieces
@@ -780,9 +1289,12 @@ def concat(tensors, axis: int = 0) -> Tensor:
 cat = concat
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along a new axis."""
+def stack(tensors, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along a new axis (default 0)."""
     tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty list of tensors")
+    axis = _dim(_either(axis, dim) or 0, tensors[0].ndim + 1)
     return concat([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 
@@ -805,24 +1317,133 @@ def where(condition, a, b) -> Tensor:
 
 
 def gather(x: Tensor, dim: int, index) -> Tensor:
-    """torch.gather: pick entries of ``x`` along ``dim`` at ``index`` (same ndim as x)."""
+    """torch.gather: ``out[i][j][k] = x[index[i][j][k]][j][k]`` for dim 0 (likewise for others).
+
+    ``index`` has x's number of dimensions and may be smaller than x in any dimension but
+    ``dim`` (out has index's shape). Backward: each g entry goes back to the element it was
+    read from, summed where an element was read more than once.
+    """
     xp = x.xp
     index = xp.asarray(_data(index))
-    dim = dim % x.ndim
+    if index.ndim != max(x.ndim, 1) or index.dtype.kind not in "iu":
+        raise RuntimeError(f"gather: index must be an integer tensor with {x.ndim} dimensions, "
+                           f"got {index.dtype} with {index.ndim}")
+    dim = _dim(dim, x.ndim)
+    if any(i != dim and k > n for i, (k, n) in enumerate(zip(index.shape, x.shape))):
+        raise RuntimeError(f"gather: index {index.shape} is larger than the input {x.shape} outside dim {dim}")
+    if index.size and (int(index.min()) < 0 or int(index.max()) >= x.shape[dim]):
+        raise RuntimeError(f"gather: index out of range for dim {dim} of size {x.shape[dim]}")
+    # the same positions as index in every other dim: out[..i..] = x[i0, .., index[..i..], .., ik]
+    full = list(xp.ix_(*[xp.arange(n) for n in index.shape]))
+    full[dim] = index
+    full = tuple(full)
 
     def _bw(g):
         grad = xp.zeros(x.shape, dtype=g.dtype)
-        full = list(xp.ix_(*[xp.arange(n) for n in index.shape]))
-        full[dim] = index
-        backend.scatter_add(xp, grad, tuple(full), g)
+        backend.scatter_add(xp, grad, full, g)
         x.add_grad(grad)
 
-    return Tensor.from_op(xp.take_along_axis(x.data, index, axis=dim), (x,), _bw, "gather")
+    return Tensor.from_op(x.data[full], (x,), _bw, "gather")
+
+
+def maximum(a, b) -> Tensor:
+    """Elementwise max(a, b), broadcasting. The gradient goes to the larger input; at a tie each
+    gets half (as torch)."""
+    like = a if isinstance(a, Tensor) else b
+    a, b = _t(a, like), _t(b, like)
+    xp = a.xp
+    share = (a.data > b.data) + 0.5 * (a.data == b.data)      # a's share of g; b gets 1 - share
+
+    def _bw(g):
+        if a.requires_grad:
+            a.add_grad(_unbroadcast(g * share, a.shape))
+        if b.requires_grad:
+            b.add_grad(_unbroadcast(g * (1 - share), b.shape))
+
+    return Tensor.from_op(xp.maximum(a.data, b.data), (a, b), _bw, "maximum")
+
+
+def minimum(a, b) -> Tensor:
+    """Elementwise min(a, b), broadcasting; the gradient goes to the smaller input, half each at a tie."""
+    like = a if isinstance(a, Tensor) else b
+    a, b = _t(a, like), _t(b, like)
+    xp = a.xp
+    share = (a.data < b.data) + 0.5 * (a.data == b.data)
+
+    def _bw(g):
+        if a.requires_grad:
+            a.add_grad(_unbroadcast(g * share, a.shape))
+        if b.requires_grad:
+            b.add_grad(_unbroadcast(g * (1 - share), b.shape))
+
+    return Tensor.from_op(xp.minimum(a.data, b.data), (a, b), _bw, "minimum")
+
+
+def clamp(x: Tensor, min=None, max=None) -> Tensor:
+    return x.clamp(min, max)
+
+
+def _parse_einsum(subscripts: str, n: int):
+    """'ij,jk->ik' -> (['ij', 'jk'], 'ik'); without '->' the output is the letters used once, sorted."""
+    subscripts = subscripts.replace(" ", "")
+    if "." in subscripts:
+        raise ValueError("einsum: '...' is not supported by minigrad; write every axis as a letter")
+    ins, arrow, out = subscripts.partition("->")
+    ins = ins.split(",")
+    if len(ins) != n:
+        raise ValueError(f"einsum: {len(ins)} operand subscripts for {n} tensors")
+    if not arrow:
+        letters = "".join(ins)
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    for term in ins:
+        if len(set(term)) != len(term):
+            raise ValueError(f"einsum: a letter repeated within one operand ('{term}', a diagonal) is not "
+                             "supported by minigrad")
+    return ins, out
+
+
+def einsum(subscripts: str, *operands) -> Tensor:
+    """Einstein summation, ``mg.einsum("ij,jk->ik", a, b)``: multiply the operands along the
+    shared letters and sum the letters missing from the output.
+
+    Backward for operand i: dL/dx_i is the einsum of g (subscripts: the output's) with every other
+    operand, written into x_i's subscripts; a letter only x_i has is broadcast (each of its
+    entries fed the sum alike). Forward with np.einsum; no '...' and no repeated letter in one operand.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ts = [_t(t) for t in operands]
+    ins, out = _parse_einsum(subscripts, len(ts))
+    xp = ts[0].xp
+    sizes = {}
+    for term, t in zip(ins, ts):
+        if len(term) != t.ndim:
+            raise ValueError(f"einsum: subscripts '{term}' for a tensor of {t.ndim} dimensions")
+        for c, k in zip(term, t.shape):
+            if sizes.setdefault(c, k) != k:
+                raise ValueError(f"einsum: letter '{c}' has sizes {sizes[c]} and {k}")
+
+    def _bw(g):
+        for i, t in enumerate(ts):
+            if not t.requires_grad:
+                continue
+            others = [ins[j] for j in range(len(ts)) if j != i]
+            seen = set(out).union(*others)
+            kept = "".join(c for c in ins[i] if c in seen)            # letters g and the others know
+            expr = ",".join([out, *others]) + "->" + kept
+            part = xp.einsum(expr, g, *[ts[j].data for j in range(len(ts)) if j != i])
+            shape = tuple(sizes[c] if c in seen else 1 for c in ins[i])
+            t.add_grad(xp.broadcast_to(part.reshape(shape), t.shape))
+
+    data = xp.einsum(",".join(ins) + "->" + out, *[t.data for t in ts])
+    return Tensor.from_op(data, tuple(ts), _bw, "einsum")
 
 
 # ----------------------------------------------------------------------------- softmax
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """softmax(x)_i = e^{x_i - max} / sum_j e^{x_j - max}; backward y * (g - sum(g y))."""
+def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """softmax(x)_i = e^{x_i - max} / sum_j e^{x_j - max} along ``axis`` (default -1); backward
+    y * (g - sum(g y))."""
+    axis = _dim(_either(axis, dim, "axis") if (axis, dim) != (None, None) else -1, x.ndim)
     xp = x.xp
     e = xp.exp(x.data - x.data.max(axis=axis, keepdims=True))
     y = e / e.sum(axis=axis, keepdims=True)
@@ -833,8 +1454,10 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
     return Tensor.from_op(y, (x,), _bw, "softmax")
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log softmax = x - max - log sum e^{x - max}; backward g - softmax * sum(g)."""
+def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """log softmax = x - max - log sum e^{x - max} along ``axis`` (default -1); backward
+    g - softmax * sum(g)."""
+    axis = _dim(_either(axis, dim, "axis") if (axis, dim) != (None, None) else -1, x.ndim)
     xp = x.xp
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
