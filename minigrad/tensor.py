@@ -686,7 +686,7 @@ class Tensor:
         return Tensor.from_op(self.data * mask, (self,), _bw, "relu")
 
     # -- reductions (``dim=`` and ``keepdim=`` are torch's names for ``axis=`` and ``keepdims=``)
-    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None) -> Tensor:
+    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (None: every axis; an int or a tuple of ints), as ndarray.sum.
 
         Every input element adds into its sum with weight 1, so dL/dx[i] = g[the sum it went
@@ -694,9 +694,11 @@ class Tensor:
         When keepdims is False those axes are gone from g, so put them back as size-1 axes first
         (``_expand_reduced(g, axis, ndim, keepdims)``), then broadcast to x's shape. For x (2, 3)
         and axis=1: g (2,) -> (2, 1) -> (2, 3). Make the result with ``Tensor.from_op``.
+
+        (A learner writes this function, so its signature stays as it is: no ``dim=`` keyword
+        here; ``x.sum(1, True)`` reads the same as torch's ``x.sum(1, keepdim=True)``.)
         """
-        axis = _reduce_axis(_either(axis, dim), self.ndim)
-        keepdims = keepdims if keepdim is None else keepdim
+        axis = _reduce_axis(axis, self.ndim)
         shape, ndim = self.shape, self.ndim
 
         def _bw(g):
