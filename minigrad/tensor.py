@@ -1393,7 +1393,7 @@ def _parse_einsum(subscripts: str, n: int):
     ins, arrow, out = subscripts.partition("->")
     ins = ins.split(",")
     if len(ins) != n:
-        raise ValueError(f"einsum: {len(ins)} operand subscripts for {n} tensors")
+        raise RuntimeError(f"einsum: {len(ins)} operand subscripts for {n} tensors")
     if not arrow:
         letters = "".join(ins)
         out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
@@ -1420,10 +1420,10 @@ def einsum(subscripts: str, *operands) -> Tensor:
     sizes = {}
     for term, t in zip(ins, ts):
         if len(term) != t.ndim:
-            raise ValueError(f"einsum: subscripts '{term}' for a tensor of {t.ndim} dimensions")
+            raise RuntimeError(f"einsum: subscripts '{term}' for a tensor of {t.ndim} dimensions")
         for c, k in zip(term, t.shape):
             if sizes.setdefault(c, k) != k:
-                raise ValueError(f"einsum: letter '{c}' has sizes {sizes[c]} and {k}")
+                raise RuntimeError(f"einsum: letter '{c}' has sizes {sizes[c]} and {k}")
 
     def _bw(g):
         for i, t in enumerate(ts):

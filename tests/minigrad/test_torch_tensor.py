@@ -290,6 +290,16 @@ def test_einsum_like_torch(spec, shapes):
     _compare(lambda *xs: mg.einsum(spec, *xs), lambda *xs: torch.einsum(spec, *xs), *shapes)
 
 
+@pytest.mark.parametrize(("spec", "shapes"), [("ij,jk->ik", [(3, 4), (5, 2)]), ("ijk,jk", [(3, 4), (4, 2)]),
+                                              ("ij,jk", [(3, 4)])], ids=["sizes", "ndim", "count"])
+def test_einsum_bad_operands_raise_like_torch(spec, shapes):
+    arrays = [np.zeros(s) for s in shapes]
+    with pytest.raises(Exception) as theirs:
+        torch.einsum(spec, *[torch.tensor(a) for a in arrays])
+    with pytest.raises(theirs.type):
+        mg.einsum(spec, *[mg.tensor(a) for a in arrays])
+
+
 def test_einsum_refuses_what_it_does_not_support():
     with pytest.raises(ValueError, match="not supported"):
         mg.einsum("ii->i", mg.zeros(3, 3))
@@ -380,6 +390,14 @@ def test_grad_has_zero_and_data_and_stays_an_array():
     np.testing.assert_array_equal(w.grad, [0.0, 0.0])
     (w * 3).sum().backward()
     np.testing.assert_array_equal(w.grad, [3.0, 3.0])
+
+
+def test_retained_grad_of_an_inner_node_has_zero_too():
+    x = mg.tensor([1.0, -2.0], requires_grad=True)
+    h = (x * 3).retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(h.grad, [6.0, -12.0])
+    assert (h.grad.zero_() == 0).all() and (x.grad == [18.0, -36.0]).all()
 
 
 def test_enable_grad_inside_no_grad():
