@@ -719,14 +719,18 @@ class Tensor:
 
         return Tensor.from_op(self.data.mean(axis=axis, keepdims=keepdims), (self,), _bw, "mean")
 
-    def var(self, axis=None, keepdims: bool = False, unbiased: bool | None = None, *, correction=None,
+    def var(self, axis=None, unbiased: bool | None = None, keepdims: bool = False, *, correction=None,
             dim=None, keepdim: bool | None = None) -> Tensor:
         """Variance sum((x - mean)^2) / (n - correction) over ``axis`` (int, tuple or list).
 
         Unbiased by default (correction = 1, Bessel's), as torch: ``unbiased=False`` or
-        ``correction=0`` divides by n. When n - correction <= 0 the result is inf or nan, as
-        torch. A composite of differentiable ops, so its gradient is 2 (x - mean) / (n - c) * g.
+        ``correction=0`` divides by n. The positional order is torch's, ``var(dim, unbiased,
+        keepdim)``, and ``var(False)`` is the biased variance of every element, as in torch.
+        When n - correction <= 0 the result is inf or nan, as torch. A composite of
+        differentiable ops, so its gradient is 2 (x - mean) / (n - c) * g.
         """
+        if isinstance(axis, bool):                      # torch's var(unbiased) form
+            axis, unbiased = None, axis
         if unbiased is not None and correction is not None:
             raise TypeError("var: give unbiased= or correction=, not both")
         c = (1 if unbiased is None else int(unbiased)) if correction is None else correction
@@ -735,12 +739,12 @@ class Tensor:
         n = math.prod(self.shape[a] for a in _axes(axis, self.ndim))
         centred = self - self.mean(axis=axis, keepdims=True)
         scale = 1.0 / (n - c) if n - c > 0 else math.inf
-        return (centred * centred).sum(axis=axis, keepdims=keepdims) * scale
+        return (centred * centred).sum(axis, keepdims) * scale
 
-    def std(self, axis=None, keepdims: bool = False, unbiased: bool | None = None, *, correction=None,
+    def std(self, axis=None, unbiased: bool | None = None, keepdims: bool = False, *, correction=None,
             dim=None, keepdim: bool | None = None) -> Tensor:
-        """Standard deviation: sqrt of :meth:`var` (unbiased by default, as torch)."""
-        return self.var(axis, keepdims, unbiased, correction=correction, dim=dim, keepdim=keepdim).sqrt()
+        """Standard deviation: sqrt of :meth:`var` (unbiased by default; torch's argument order)."""
+        return self.var(axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim).sqrt()
 
     def max(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool | None = None):
         """As torch.max. ``x.max()``: the largest element, a 0-d tensor (tied maxima share the

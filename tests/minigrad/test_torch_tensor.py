@@ -231,6 +231,11 @@ def test_var_std_unbiased_by_default_like_torch(op, kw):
     _compare(lambda a: getattr(a, op)(**kw), lambda a: getattr(a, op)(**kw), (3, 4, 5))
 
 
+@pytest.mark.parametrize("args", [(1, False), (1, True, True), (False,), ((0, 2), False, True)], ids=str)
+def test_var_std_positional_arguments_in_torchs_order(args):
+    _compare(lambda a: a.var(*args) + a.std(*args), lambda a: a.var(*args) + a.std(*args), (3, 4, 5))
+
+
 @pytest.mark.parametrize("kw", [{}, {"p": 1}, {"p": 2, "dim": 1}, {"p": 1, "dim": 0, "keepdim": True},
                                 {"p": 3, "dim": -1}, {"p": float("inf"), "dim": 1}, {"p": "fro"}], ids=str)
 def test_norm_like_torch(kw):
