@@ -1472,3 +1472,113 @@ def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -
         x.add_grad(g - xp.exp(y) * g.sum(axis=axis, keepdims=True))
 
     return Tensor.from_op(y, (x,), _bw, "log_softmax")
+
+
+# ----------------------------------------------------------------------------- function forms
+# ``mg.tril(x)`` reads like ``torch.tril(x)``: each is the method of the same name (same code).
+def tril(x, diagonal: int = 0) -> Tensor:
+    return _t(x).tril(diagonal)
+
+
+def triu(x, diagonal: int = 0) -> Tensor:
+    return _t(x).triu(diagonal)
+
+
+def sin(x) -> Tensor:
+    return _t(x).sin()
+
+
+def cos(x) -> Tensor:
+    return _t(x).cos()
+
+
+def log1p(x) -> Tensor:
+    return _t(x).log1p()
+
+
+def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    return _t(x).mean(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def var(x, axis=None, unbiased=None, keepdims: bool = False, *, correction=None, dim=None, keepdim=None) -> Tensor:
+    return _t(x).var(axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim)
+
+
+def std(x, axis=None, unbiased=None, keepdims: bool = False, *, correction=None, dim=None, keepdim=None) -> Tensor:
+    return _t(x).std(axis, unbiased, keepdims, correction=correction, dim=dim, keepdim=keepdim)
+
+
+def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    return _t(x).amax(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def amin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    return _t(x).amin(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    return _t(x).argmax(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    return _t(x).argmin(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    return _t(x).logsumexp(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def norm(x, p=2, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    return _t(x).norm(p, axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def cumsum(x, axis=None, *, dim=None) -> Tensor:
+    return _t(x).cumsum(axis, dim=dim)
+
+
+def sort(x, dim: int = -1, descending: bool = False, stable: bool = False):
+    return _t(x).sort(dim, descending, stable)
+
+
+def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    return _t(x).topk(k, dim, largest, sorted)
+
+
+def clone(x) -> Tensor:
+    return _t(x).clone()
+
+
+def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    return _t(x).flatten(start_dim, end_dim)
+
+
+def reshape(x, *shape) -> Tensor:
+    return _t(x).reshape(*shape)
+
+
+def permute(x, *dims) -> Tensor:
+    return _t(x).permute(*dims)
+
+
+def transpose(x, dim0: int, dim1: int) -> Tensor:
+    return _t(x).transpose(dim0, dim1)
+
+
+def unsqueeze(x, axis=None, *, dim=None) -> Tensor:
+    return _t(x).unsqueeze(axis, dim=dim)
+
+
+def squeeze(x, axis=None, *, dim=None) -> Tensor:
+    return _t(x).squeeze(axis, dim=dim)
+
+
+def chunk(x, chunks: int, dim: int = 0) -> tuple:
+    return _t(x).chunk(chunks, dim)
+
+
+def split(x, split_size_or_sections, dim: int = 0) -> tuple:
+    return _t(x).split(split_size_or_sections, dim)
+
+
+def numel(x) -> int:
+    return _t(x).numel()

@@ -432,3 +432,23 @@ def test_autograd_grad_like_torch_and_leaves_grad_alone():
         mg.autograd.grad((x * 2).sum(), [w])
     with pytest.raises(NotImplementedError, match="second derivatives"):
         mg.autograd.grad((x * 2).sum(), [x], create_graph=True)
+
+
+FUNCTION_FORMS = {
+    "tril": lambda m, x: m.tril(x, 1), "triu": lambda m, x: m.triu(x), "sin": lambda m, x: m.sin(x),
+    "cos": lambda m, x: m.cos(x), "mean": lambda m, x: m.mean(x, dim=1), "var": lambda m, x: m.var(x, 0),
+    "std": lambda m, x: m.std(x, dim=1, keepdim=True), "amax": lambda m, x: m.amax(x, 1),
+    "logsumexp": lambda m, x: m.logsumexp(x, dim=0), "norm": lambda m, x: m.norm(x, dim=1),
+    "cumsum": lambda m, x: m.cumsum(x, dim=1), "sort": lambda m, x: m.sort(x, dim=0),
+    "topk": lambda m, x: m.topk(x, 2), "clone": lambda m, x: m.clone(x), "flatten": lambda m, x: m.flatten(x),
+    "transpose": lambda m, x: m.transpose(x, 0, 1), "unsqueeze": lambda m, x: m.unsqueeze(x, 1),
+    "squeeze": lambda m, x: m.squeeze(m.unsqueeze(x, 0)), "chunk": lambda m, x: m.chunk(x, 2, 1),
+    "split": lambda m, x: m.split(x, [1, 3], dim=1), "reshape": lambda m, x: m.reshape(x, (4, 3)),
+    "permute": lambda m, x: m.permute(x, (1, 0)), "log1p": lambda m, x: m.log1p(x * x),
+}
+
+
+@pytest.mark.parametrize("name", list(FUNCTION_FORMS))
+def test_function_forms_like_torch(name):
+    _compare(lambda x: FUNCTION_FORMS[name](mg, x), lambda x: FUNCTION_FORMS[name](torch, x), (3, 4))
+    assert mg.numel(mg.zeros(3, 4)) == torch.numel(torch.zeros(3, 4))
