@@ -104,7 +104,7 @@ def show() -> None:
     import matplotlib.pyplot as plt
 
     if _SHOW:
-        plt.show()
+        plt.show(block=True)        # blocks even after interactive_show's plt.ion()
     plt.close("all")
 
 
@@ -296,7 +296,8 @@ def animate(fig, update, frames, interval_ms: int = 50, gif_path=None, fps: int 
         from matplotlib.animation import FuncAnimation
 
         def draw_frame(i):
-            update(i)
+            if getattr(fig, "_mlfp_animation", None) is animation:   # not stopped or replaced
+                update(i)
             return []
 
         animation = FuncAnimation(fig, draw_frame, frames=indices, interval=interval_ms,
@@ -309,3 +310,14 @@ def animate(fig, update, frames, interval_ms: int = 50, gif_path=None, fps: int 
         for i in indices:               # headless with no GIF: still play it through, to its last frame
             update(i)
     return gif
+
+
+def stop_animation(fig) -> None:
+    """Stop the live animation :func:`animate` started on ``fig`` (if any), before drawing something else
+    there: its timer stops and any frame still due draws nothing."""
+    animation = getattr(fig, "_mlfp_animation", None)
+    if animation is None:
+        return
+    fig._mlfp_animation = None
+    if animation.event_source is not None:
+        animation.pause()

@@ -23,7 +23,7 @@ i.i.d. draws with mean mu and std sigma approaches N(mu, sigma^2 / n) whatever t
 REPL commands (type them, pipe them on stdin, or pass --commands "a; b; c"):
     normal 0 1        pick a distribution and parameters; plots its PDF/PMF and CDF
     sample 10000      histogram of N samples over the density, with sample moments
-    clt 30 [dist ...] averages of 30 draws (default uniform 0 1), animated as a GIF
+    clt 30 [dist ...] averages of 30 draws (default uniform 0 1), animated in the window and as a GIF
     vary sigma 0.5 1 2  overlay the density for several values of one parameter
     list, help, quit
 
@@ -443,10 +443,24 @@ def ks_to_normal(x: np.ndarray, mu: float, sigma: float) -> float:
 
 
 # ----------------------------------------------------------------------------- figures
+#
+# Each plot function draws into ``fig`` when given one (cleared first: the REPL keeps a single window
+# and redraws it for every command) and otherwise makes a new figure of WINDOW_SIZE inches.
+
+WINDOW_SIZE = (11.0, 4.5)         # inches at 100 dpi: a 1100 x 450 canvas, inside a 1280 x 800 screen
 
 
-def plot_distribution(d: Distribution):
-    fig, (left, right) = plotting.figure(1, 2, figsize=(12, 4.5))
+def _axes(fig, ncols: int = 1):
+    """(fig, axes): ``fig`` cleared, or a new figure, with 1 x ncols axes."""
+    if fig is None:
+        fig = plotting.figure(figsize=WINDOW_SIZE)[0]
+    fig.clear()
+    axes = fig.subplots(1, ncols)
+    return fig, axes
+
+
+def plot_distribution(d: Distribution, fig=None):
+    fig, (left, right) = _axes(fig, 2)
     x = d.grid()
     if d.discrete:
         left.vlines(x, 0, d.density(x), color="tab:blue", lw=2)
@@ -465,8 +479,8 @@ def plot_distribution(d: Distribution):
     return fig
 
 
-def plot_sample(d: Distribution, x: np.ndarray):
-    fig, ax = plotting.figure(figsize=(8, 4.5))
+def plot_sample(d: Distribution, x: np.ndarray, fig=None):
+    fig, ax = _axes(fig)
     mean, sd, _ = sample_moments(x)
     if d.discrete:
         values, counts = np.unique(x, return_counts=True)
@@ -485,10 +499,11 @@ def plot_sample(d: Distribution, x: np.ndarray):
     return fig
 
 
-def clt_frame(averages: np.ndarray, base: Distribution, n: int, xlim: tuple[float, float]):
+def clt_frame(averages: np.ndarray, base: Distribution, n: int, xlim: tuple[float, float], fig=None):
+    """One frame of the CLT animation: the histogram of the averages of n draws, and N(mu, sigma^2 / n)."""
     mu, sigma, _ = base.moments()
     se = sigma / math.sqrt(n)
-    fig, ax = plotting.figure(figsize=(7, 4.5))
+    fig, ax = _axes(fig)
     ax.hist(averages, bins=60, range=xlim, density=True, color="tab:blue", alpha=0.6,
             label=f"{averages.size:,} averages")
     grid = np.linspace(*xlim, 400)
@@ -499,8 +514,8 @@ def clt_frame(averages: np.ndarray, base: Distribution, n: int, xlim: tuple[floa
     return fig
 
 
-def plot_vary(d: Distribution, param: str, values: list[float]):
-    fig, ax = plotting.figure(figsize=(8, 4.5))
+def plot_vary(d: Distribution, param: str, values: list[float], fig=None):
+    fig, ax = _axes(fig)
     index = FAMILIES[d.name].index(param)
     top = 0.0
     for v in values:
@@ -524,16 +539,31 @@ def plot_vary(d: Distribution, param: str, values: list[float]):
 
 
 class Explorer:
-    """Holds the current distribution and runs one command line at a time (prints, saves figures)."""
+    """Holds the current distribution and runs one command line at a time (prints, saves figures).
+
+    All commands draw into one window, ``self.window``, shown without blocking: the prompt keeps
+    reading commands while it stays open, and each command redraws it (a closed window is reopened).
+    """
 
     def __init__(self, out, rng: np.random.Generator, reps: int = 10_000):
         self.out, self.rng, self.reps = out, rng, reps
         self.current: Distribution | None = None
         self.saved: list = []
+        self.window = None
+
+    def _canvas(self):
+        """The REPL's figure, ready to be drawn on: a running animation there is stopped first."""
+        import matplotlib.pyplot as plt
+
+        if self.window is None or not plt.fignum_exists(self.window.number):
+            self.window = plotting.figure(figsize=WINDOW_SIZE)[0]
+            plotting.fit_to_screen(self.window)
+        plotting.stop_animation(self.window)
+        return self.window
 
     def _save(self, fig, name: str) -> None:
         path = plotting.save(fig, self.out / name)
-        plotting.show()
+        plotting.interactive_show(fig)          # returns at once; the window stays open
         self.saved.append(path)
         print(f"[saved {path}]")
 
@@ -568,7 +598,7 @@ class Explorer:
         mean, sd, skew = d.moments()
         print(f"[Plots {d.label()}: {'PMF' if d.discrete else 'PDF'} and CDF]")
         print(f"Mean: {_num(mean)}, Std: {_num(sd)}, Skew: {_num(skew)}")
-        self._save(plot_distribution(d), f"{_stem(d)}.png")
+        self._save(plot_distribution(d, self._canvas()), f"{_stem(d)}.png")
 
     def sample(self, n: int) -> None:
         if self.current is None:
@@ -580,41 +610,45 @@ class Explorer:
         print(f"[Histogram of {n:,} samples overlaid on the {'PMF' if d.discrete else 'PDF'}]")
         print(f"[Sample mean: {mean:.3f}, Sample std: {sd:.3f}, Sample skew: {skew:.3f}]")
         print(f"[Theory:      {t_mean:.3f},              {t_sd:.3f},               {t_skew:.3f}]")
-        self._save(plot_sample(d, x), f"sample_{_stem(d)}_{n}.png")
+        self._save(plot_sample(d, x, self._canvas()), f"sample_{_stem(d)}_{n}.png")
 
     def clt(self, n: int, base: Distribution) -> None:
+        """Averages of s = 1, 2, 3, 5, ..., n draws, one animation frame per s: the histogram narrows
+        like sigma / sqrt(s) and turns into the bell curve."""
         mu, sigma, _ = base.moments()
         sizes = sorted({s for s in (1, 2, 3, 5, 8, 12, 20, 30, 50, 100, 200, 500, 1000) if s < n} | {n})
         lo, hi = mu - 4.5 * sigma, mu + 4.5 * sigma
         if base.name in ("uniform", "beta"):
             lo, hi = (base.params[0], base.params[1]) if base.name == "uniform" else (0.0, 1.0)
-        frames, final = [], None
         name = f"clt_{n}" if base == Distribution("uniform", (0.0, 1.0)) else f"clt_{n}_{_stem(base)}"
+        steps = []                            # (averages, s, xlim) for each frame
         for s in sizes:
             averages = clt_averages(base, s, self.reps, self.rng)
             span = 4.5 * sigma / math.sqrt(s)
             xlim = (max(lo, mu - span), min(hi, mu + span)) if s > 1 else (lo, hi)
             if base.name in ("exponential", "gamma", "poisson") and s <= 3:
                 xlim = (max(lo, 0.0), mu + 4.5 * sigma / math.sqrt(s))
-            fig = clt_frame(averages, base, s, xlim)
-            frames.append(plotting.fig_to_array(fig))
-            if s == n:
-                final = fig
-            else:
-                import matplotlib.pyplot as plt
+            steps.append((averages, s, xlim))
+        fig = self._canvas()
 
-                plt.close(fig)
-        frames += [frames[-1]] * 4  # hold the last frame
+        def draw_frame(i: int) -> None:
+            averages_i, s_i, xlim_i = steps[i]
+            clt_frame(averages_i, base, s_i, xlim_i, fig)
+
+        draw_frame(len(steps) - 1)            # the last frame is also saved as a still
+        png = plotting.save(fig, self.out / f"{name}.png")
+        frame_order = list(range(len(steps))) + [len(steps) - 1] * 4   # hold the last frame
+        path = plotting.animate(fig, draw_frame, frame_order, interval_ms=500,
+                                gif_path=self.out / f"{name}.gif", fps=2)
         m, sd, skew = sample_moments(averages)
         print(f"[Demonstrates CLT by averaging {n} {base.label()} random variables, {self.reps:,} times]")
         print(f"[Averages: mean {m:.4f} (theory {mu:.4f}), std {sd:.4f} (theory sigma/sqrt(n) = "
               f"{sigma / math.sqrt(n):.4f}), skew {skew:.3f} (normal: 0)]")
         se = sigma / math.sqrt(n)
         print(f"[KS distance to N({mu:.3g}, {se:.3g}^2): {ks_to_normal(averages, mu, se):.4f}]")
-        path = plotting.save_gif(frames, self.out / f"{name}.gif", fps=2)
-        self.saved.append(path)
+        self.saved += [path, png]
         print(f"[Animation shows convergence to the bell curve: {path}]")
-        self._save(final, f"{name}.png")
+        print(f"[saved {png}]")
 
     def vary(self, rest: list[str]) -> None:
         if self.current is None:
@@ -630,7 +664,7 @@ class Explorer:
             params = list(self.current.params)
             params[names.index(rest[0])] = v
             make_distribution(self.current.name, [f"{p:g}" for p in params])
-        fig = plot_vary(self.current, rest[0], values)
+        fig = plot_vary(self.current, rest[0], values, self._canvas())
         print(f"[Overlays {self.current.name} densities for {rest[0]} = {', '.join(f'{v:g}' for v in values)}]")
         self._save(fig, f"vary_{self.current.name}_{rest[0]}.png")
 
@@ -677,8 +711,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", flush=True)
             failed += 1
         print()
+        plotting.process_events()  # the window repaints before the next line is read
     if failed and args.commands is not None:  # a scripted run must not look successful
         raise cli.UserError(f"{failed} command(s) in --commands failed (see the error lines above)")
+    if args.commands is not None or not cli.is_interactive():
+        plotting.show()            # a scripted session keeps its last window open until it is closed
     return 0
 
 

@@ -148,3 +148,86 @@ def test_cli_bad_option_and_failed_script(run_main, tmp_path):
     res = run_main(dv.main, "--commands", "cauchy 0 1; binomial 10 2; list", "--out", tmp_path)
     assert "error: unknown distribution or command 'cauchy'" in res.stdout and "  gamma k theta" in res.stdout
     assert_user_error(res, "2 command(s) in --commands failed")
+
+
+# ----------------------------------------------------------------------------- the live window (Agg stands in)
+
+
+@pytest.fixture
+def window(monkeypatch):
+    """As if a display were there: figures 'shown' on Agg, plt.show recorded instead of blocking."""
+    import matplotlib.pyplot as plt
+
+    from common import plotting
+
+    monkeypatch.setattr(plotting, "is_headless", lambda: False)
+    monkeypatch.delenv("MLFP_SCREEN", raising=False)
+    shows = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: shows.append(plt.get_fignums()))
+    yield shows
+    plt.ioff()
+    plt.close("all")
+
+
+def test_repl_reads_the_next_command_while_its_window_is_open(window, monkeypatch, tmp_path):
+    import builtins
+
+    import matplotlib.pyplot as plt
+
+    from common import cli, plotting
+
+    lines = ["normal 0 1", "sample 10000", "quit"]
+    seen = []                        # (open figures, shows so far, titles) each time a line is read
+
+    def fake_input(prompt=""):
+        titles = [ax.get_title() for n in plt.get_fignums() for ax in plt.figure(n).axes]
+        seen.append((plt.get_fignums(), len(window), titles))
+        return lines.pop(0)
+
+    monkeypatch.setattr(cli, "is_interactive", lambda: True)
+    monkeypatch.setattr(builtins, "input", fake_input)
+    res_code = dv.main(["--out", str(tmp_path), "--reps", "500"])
+    assert res_code == 0 and plotting._SHOW
+    (before_normal, after_normal, after_sample) = seen
+    assert before_normal[0] == []
+    assert len(after_normal[0]) == 1 and after_normal[1] == 0        # open, and nothing blocked on it
+    assert after_normal[2] == ["PDF of normal(0, 1)", "CDF of normal(0, 1)"]
+    assert after_sample[0] == after_normal[0] and after_sample[1] == 0  # same window, still open...
+    assert after_sample[2][0].startswith("10,000 samples of normal(0, 1)")  # ...now showing the histogram
+    fig = plt.figure(after_sample[0][0])
+    w, h = plotting.window_size(fig)
+    assert w <= 1280 and h <= 800
+
+
+def test_clt_animates_frame_by_frame_in_the_window(window, tmp_path):
+    from common import plotting
+
+    plotting.setup(no_show=False)
+    explorer = dv.Explorer(tmp_path, np.random.default_rng(3), reps=2000)
+    explorer.run("clt 30")
+    fig = explorer.window
+    animation = fig._mlfp_animation
+    titles, widths = [], []
+    fig.canvas.mpl_connect("draw_event", lambda event: (titles.append(fig.axes[0].get_title()),
+                                                        widths.append(np.ptp(fig.axes[0].get_xlim()))))
+    animation._init_draw()                       # what the window's first draw does
+    while animation.event_source is not None and animation._step():   # what each timer tick does
+        pass
+    sizes = [int(t.split("n = ")[1].split()[0]) for t in titles]
+    assert sizes[:9] == [1, 2, 3, 5, 8, 12, 20, 30, 30] and set(sizes[9:]) == {30}
+    assert widths[3] > widths[5] > widths[7]      # the histogram narrows like sigma / sqrt(n)
+    with Image.open(tmp_path / "clt_30.gif") as gif:
+        assert gif.n_frames == 8                  # 8 sizes (Pillow merges the held copies of the last...)
+        first = gif.info["duration"]
+        gif.seek(7)
+        assert gif.info["duration"] == 5 * first  # ...into one frame shown five times as long)
+    # the next command takes the window over: what is left of a running animation draws nothing
+    explorer.run("clt 5")
+    animation = fig._mlfp_animation
+    explorer.run("normal 0 1")
+    assert fig._mlfp_animation is None
+    animation._init_draw()
+    animation._step()
+    assert fig.axes[0].get_title() == "PDF of normal(0, 1)"
+    w, h = plotting.window_size(fig)
+    assert w <= 1280 and h <= 800
