@@ -209,6 +209,24 @@ def window_size(fig, margin=WINDOW_MARGIN) -> tuple[int, int]:
     return int(round(w_in * fig.dpi)) + margin[0], int(round(h_in * fig.dpi)) + margin[1]
 
 
+def _screen_dpi(fig) -> float:
+    """Screen pixels per figure inch: the figure's dpi times the screen's pixel ratio.
+
+    A window scales the canvas by ``device_pixel_ratio`` (Tk on Linux: the screen's dots per inch / 96,
+    e.g. 1.04 on a 100-dpi screen), and matplotlib folds that into ``fig.dpi`` once the window is
+    mapped. Before that, ask Tk for the ratio it is about to apply.
+    """
+    ratio = float(getattr(fig.canvas, "device_pixel_ratio", 1) or 1)
+    base_dpi = fig.dpi / ratio
+    tk_canvas = getattr(fig.canvas, "_tkcanvas", None)
+    if _SHOW and tk_canvas is not None and sys.platform.startswith("linux"):
+        try:
+            ratio = max(ratio, float(tk_canvas.winfo_fpixels("1i")) / 96)
+        except Exception:
+            pass
+    return base_dpi * ratio
+
+
 def fit_to_screen(fig, margin=WINDOW_MARGIN) -> None:
     """Shrink ``fig`` (keeping its aspect) so its whole window fits the screen.
 
@@ -216,7 +234,7 @@ def fit_to_screen(fig, margin=WINDOW_MARGIN) -> None:
     the same size a window would be. With a window, it is also moved to the top-left corner.
     """
     w_in, h_in = fig.get_size_inches()
-    new_w, new_h = fitted_size_inches(w_in, h_in, fig.dpi, screen_size(), margin)
+    new_w, new_h = fitted_size_inches(w_in, h_in, _screen_dpi(fig), screen_size(), margin)
     if (new_w, new_h) != (w_in, h_in):
         fig.set_size_inches(new_w, new_h, forward=True)
     if not _SHOW:

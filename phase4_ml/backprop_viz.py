@@ -208,6 +208,7 @@ class Visualizer:
 
         self.t = trainer
         self.fig = plt.figure(figsize=(14, 8))
+        plotting.fit_to_screen(self.fig)           # 14 x 8 in is 1400 x 800 px: shrunk to fit 1280 x 800
         self.ax_net = self.fig.add_axes((0.02, 0.17, 0.56, 0.76))
         self.ax_loss = self.fig.add_axes((0.64, 0.70, 0.33, 0.24))
         self.ax_grad = self.fig.add_axes((0.64, 0.38, 0.33, 0.22))

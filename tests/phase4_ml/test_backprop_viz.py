@@ -178,3 +178,20 @@ def test_cli_headless_saves_frames_and_gif(run_cli, tmp_path):
 def test_cli_bad_input(run_main, tmp_path, args, fragment):
     assert_user_error(run_main(bv.main, "--headless", *args, "--out", tmp_path), fragment)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.gui
+def test_window_fits_a_1280x800_screen(viz, monkeypatch):
+    from common import plotting
+
+    w_in, h_in = viz.fig.get_size_inches()
+    width, height = plotting.window_size(viz.fig)        # canvas at its dpi + toolbar and title bar
+    assert width <= 1280 and height <= 800
+    assert w_in / h_in == pytest.approx(14 / 8, rel=1e-9)   # shrunk, not squashed
+    assert height == 800 or width == 1280                  # and no smaller than it has to be
+    monkeypatch.setenv("MLFP_SCREEN", "1024x600")           # a smaller screen: a smaller window
+    small = bv.Visualizer(bv.Trainer([2, 3, 1], "tanh", "xor", seed=0))
+    assert plotting.window_size(small.fig)[0] <= 1024 and plotting.window_size(small.fig)[1] <= 600
+    import matplotlib.pyplot as plt
+
+    plt.close(small.fig)
