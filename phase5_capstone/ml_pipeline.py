@@ -72,6 +72,7 @@ def train_pipeline(frame, target: str, kinds=DEFAULT_MODELS, k: int = 5, alpha: 
     y_train, y_cal, y_test = (part[target].to_numpy(dtype=float) for part in (train, cal, test))
     if len(train) < 2 * k:
         raise cli.UserError(f"only {len(train)} training rows; need at least {2 * k} for {k}-fold CV")
+    check_calibration(len(frame), len(cal), alpha)
     cv_scores = {}
     for kind in kinds:
         def make(kind=kind):
@@ -94,6 +95,27 @@ def train_pipeline(frame, target: str, kinds=DEFAULT_MODELS, k: int = 5, alpha: 
                           "test_coverage": conformal.coverage(y_test, bounds)}}
     return {"bundle": Bundle(pre, model, meta), "split": split, "cv": cv_scores, "best": best,
             "test": test, "y_test": y_test, "pred_test": pred_test, "train": train, "y_train": y_train}
+
+
+def rows_for_calibration(n_cal: int) -> int:
+    """The fewest table rows whose split (split_rows: 20% test, then 15% of the rest) has n_cal calibration rows."""
+    n = max(1, int(n_cal / (0.8 * 0.15)) - 20)          # a little below the answer; step up to it
+    while int(round(0.15 * (n - max(1, int(round(0.2 * n)))))) < n_cal:
+        n += 1
+    return n
+
+
+def check_calibration(n_rows: int, n_cal: int, alpha: float) -> None:
+    """UserError unless n_cal calibration rows give a finite conformal half-width at level 1 - alpha.
+
+    With fewer than conformal.min_calibration_rows(alpha) rows the interval would be
+    [-inf, +inf]: a model that cannot be served (the API answers JSON, which has no infinity).
+    """
+    need = conformal.min_calibration_rows(alpha)
+    if n_cal < need:
+        raise cli.UserError(f"{n_rows} rows give only {n_cal} calibration rows, and a {1 - alpha:.0%} interval needs "
+                            f"at least {need} (its width would be infinite): use a table of at least "
+                            f"{rows_for_calibration(need)} rows, or a larger --alpha")
 
 
 # ----------------------------------------------------------------------------- CLI

@@ -116,6 +116,8 @@ def create_app(bundle: Bundle) -> Flask:
     app.json.sort_keys = False
     pre, meta = bundle.pre, bundle.full_meta()
     q, level = float(meta["conformal"]["q"]), 1 - float(meta["conformal"]["alpha"])
+    if not (math.isfinite(q) and q >= 0):       # JSON has no infinity: such a model cannot answer
+        raise ValueError(f"the conformal half-width q = {q} cannot give an interval; train on more rows")
     document = openapi_document(pre, meta)
     card = {"version": meta["version"], "kind": meta["model"]["kind"], "target": meta["target"],
             "inputs": document["components"]["schemas"]["Record"]["properties"], "features": pre.features,
@@ -132,7 +134,8 @@ def create_app(bundle: Bundle) -> Flask:
     def _http_error(exc: HTTPException):
         field = {413: "body", 405: "method"}.get(exc.code, None)
         response = exc.get_response()
-        response.data = json.dumps({"error": exc.description, "field": field})
+        message = TOO_LARGE if exc.code == 413 else exc.description
+        response.data = json.dumps({"error": message, "field": field})
         response.content_type = "application/json"
         return response
 
@@ -160,18 +163,60 @@ def create_app(bundle: Bundle) -> Flask:
                                                 f"(got {request.mimetype or 'none'})")
         records, single = parse_body(request.get_data(cache=False), pre)
         pred = bundle.model.predict(pre.transform_records(records))
-        if not np.isfinite(pred).all():
-            bad = int(np.flatnonzero(~np.isfinite(pred))[0])
+        with np.errstate(over="ignore"):        # pred +/- q beyond float's range is refused just below
+            finite = np.isfinite(pred) & np.isfinite(pred - q) & np.isfinite(pred + q)
+        if not finite.all():
+            bad = int(np.flatnonzero(~finite)[0])
             raise ApiError(422, "body" if single else f"[{bad}]",
                            "the inputs are so far outside the training data that the prediction is not finite")
         out = [{"prediction": round(float(p), 2), "confidence_interval": [round(float(p - q), 2),
                                                                           round(float(p + q), 2)],
                 "level": level} for p in pred]
         # the bytes jsonify would send (compact, keys in order, trailing newline), minus its per-call set-up
-        body = json.dumps(out[0] if single else {"predictions": out}, separators=(",", ":"))
+        body = json.dumps(out[0] if single else {"predictions": out}, separators=(",", ":"), allow_nan=False)
         return app.response_class(body + "\n", mimetype="application/json")
 
     return app
+
+
+TOO_LARGE = f"the body is larger than {MAX_BODY_BYTES} bytes: send at most {MAX_RECORDS} records per request"
+
+
+def make_server(bundle: Bundle, host: str = "127.0.0.1", port: int = 5000, threads: int = 2):
+    """The waitress server for ``bundle`` (not yet running: call ``.run()``, stop with ``.close()``).
+
+    Its body limit is the API's own, MAX_BODY_BYTES: waitress refuses a larger body while it
+    arrives (without buffering the rest) and, through the channel below, answers with the API's
+    JSON 413, as Flask does for a declared Content-Length over the limit. (waitress is imported
+    here, not at the top: the Flask app alone runs without it, e.g. in the notebook.)
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.server import create_server
+    from waitress.task import ErrorTask
+
+    class JsonErrorTask(ErrorTask):
+        """waitress's own error answers (a body over the limit, a malformed request line or
+        header) in the API's JSON shape {"error", "field"}, instead of a text/plain page."""
+
+        def execute(self):
+            error = self.request.error
+            too_large = error.code == 413
+            body = json.dumps({"error": TOO_LARGE if too_large else f"{error.reason}: {error.body}",
+                               "field": "body" if too_large else None}).encode()
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.append(("Content-Type", "application/json"))
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class JsonErrorChannel(HTTPChannel):
+        error_task_class = JsonErrorTask
+
+    server = create_server(create_app(bundle), host=host, port=port, threads=threads,
+                           max_request_body_size=MAX_BODY_BYTES + 1,   # waitress refuses sizes >= its limit
+                           ident="ml_pipeline")
+    server.channel_class = JsonErrorChannel
+    return server
 
 
 def serve(bundle: Bundle, host: str = "127.0.0.1", port: int = 5000, threads: int = 2, on_ready=None) -> None:
@@ -183,10 +228,7 @@ def serve(bundle: Bundle, host: str = "127.0.0.1", port: int = 5000, threads: in
     import signal
     import threading
 
-    from waitress.server import create_server
-
-    server = create_server(create_app(bundle), host=host, port=port, threads=threads,
-                           max_request_body_size=MAX_BODY_BYTES * 4, ident="ml_pipeline")
+    server = make_server(bundle, host, port, threads)
     interrupted = []
 
     def on_ctrl_c(signum, frame):

@@ -2,10 +2,17 @@
 
 model.json holds the preprocessing statistics (fitted on the training split), the model kind and
 hyperparameters, the metrics, the conformal half-width and the input schema the API validates.
+
+The two files are one unit. Saving writes model.npz first and model.json last, and the json
+carries the sha256 of the npz it belongs to ("npz_sha256"); loading checks it. So a save cut
+short between the two files (Ctrl-C, a full disk, a crash) leaves a new npz beside the old json,
+and that pair is refused with one line instead of loading new weights under an old configuration.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import math
 import zipfile
@@ -47,13 +54,29 @@ class Bundle:
                     preprocessing=self.pre.to_json())
 
     def save(self, folder: str | Path) -> tuple[Path, Path]:
+        """Write model.npz, then model.json naming the npz's sha256 (each file atomically).
+
+        A bundle that could not be served (an infinite conformal q, say) is refused before
+        anything is written.
+        """
         folder = Path(folder)
+        meta = self.full_meta()
+        try:
+            check_meta(meta)
+        except ValueError as exc:
+            raise UserError(f"refusing to save a model that could not be loaded: {exc}") from None
         arrays = {k: np.asarray(v) for k, v in self.model.state().items()}
         npz = folder / "model.npz"
         with cli.atomic_path(npz) as tmp:
             np.savez(tmp, **arrays)
-        path = cli.save_text(folder / "model.json", json.dumps(self.full_meta(), indent=2) + "\n")
+            digest = sha256_of(tmp.read_bytes())
+        meta["npz_sha256"] = digest
+        path = cli.save_text(folder / "model.json", json.dumps(meta, indent=2) + "\n")
         return npz, path
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def load_bundle(folder: str | Path) -> Bundle:
@@ -65,7 +88,11 @@ def load_bundle(folder: str | Path) -> Bundle:
             raise ValueError("not a model saved by ml_pipeline.py train")
         check_meta(meta)
         kind = meta["model"]["kind"]
-        with np.load(folder / "model.npz", allow_pickle=False) as data:
+        raw = (folder / "model.npz").read_bytes()       # hashed and parsed from the same bytes
+        if sha256_of(raw) != meta.get("npz_sha256"):
+            raise ValueError("model.npz is not the file model.json was saved with (its sha256 differs: "
+                             "a save cut short, or files from two runs)")
+        with np.load(io.BytesIO(raw), allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         model = KINDS[kind].from_state(meta["model"]["params"], arrays)
         pre = Preprocessor.from_json(meta["preprocessing"])

@@ -37,6 +37,24 @@ def conformal_quantile(residuals: np.ndarray, alpha: float = 0.1) -> float:
     return float(s[rank - 1])
 
 
+def min_calibration_rows(alpha: float = 0.1) -> int:
+    """The fewest calibration rows n for which :func:`conformal_quantile` is finite at level alpha.
+
+    q is finite when its rank ceil((n + 1)(1 - alpha)) is at most n, i.e. roughly n >= (1 - alpha) / alpha:
+    9 rows for a 90% interval, 19 for 95%, 99 for 99%. The rank is computed as in conformal_quantile, so
+    the two agree exactly (floating point included).
+
+    >>> min_calibration_rows(0.1), min_calibration_rows(0.05)
+    (9, 19)
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    n = max(1, math.floor((1 - alpha) / alpha) - 1)      # just below the answer; step up to it
+    while math.ceil((n + 1) * (1 - alpha)) > n:
+        n += 1
+    return n
+
+
 def intervals(pred: np.ndarray, q: float) -> np.ndarray:
     """(n, 2) lower and upper bounds pred -/+ q."""
     pred = np.asarray(pred, dtype=float)
