@@ -326,20 +326,60 @@ class Lab:
 
 
 # ----------------------------------------------------------------------------- figures
+#
+# Images are drawn at true scale: one unit of the axes is one pixel, the axes limits are a fixed
+# frame (never autoscaled to the image), so an image scaled by 0.5 looks half as big. The frame is
+# centred on (0, 0) and is as large as the largest image shown so far; a dashed rectangle marks the
+# original's size for comparison.
+
+
+def frame_size(sizes) -> tuple[int, int]:
+    """The (width, height) that holds every (width, height) in ``sizes``."""
+    return max(w for w, _ in sizes), max(h for _, h in sizes)
+
+
+def centred_extent(width: int, height: int) -> tuple[float, float, float, float]:
+    """imshow extent (left, right, bottom, top) of a width x height image centred on (0, 0).
+
+    The y axis points down as in the image (top = -height / 2), so the picture is not flipped.
+    """
+    return (-width / 2, width / 2, height / 2, -height / 2)
+
+
+def set_frame(ax, frame: tuple[int, int]) -> None:
+    """Fix the axes limits to a frame of frame = (width, height) pixels centred on (0, 0)."""
+    ax.set_xlim(-frame[0] / 2, frame[0] / 2)
+    ax.set_ylim(frame[1] / 2, -frame[1] / 2)
+    ax.set_aspect("equal")
+    ax.set_autoscale_on(False)         # later artists must not move the limits
+
+
+def outline(ax, width: int, height: int):
+    """A dashed rectangle of width x height pixels centred on (0, 0): the original's size."""
+    from matplotlib.patches import Rectangle
+
+    return ax.add_patch(Rectangle((-width / 2, -height / 2), width, height, fill=False, ls="--", lw=1,
+                                  ec="tab:red", alpha=0.8))
 
 
 def plot_session(panels: list[tuple[str, np.ndarray]]):
-    """One row of thumbnails: the original and the image after each command."""
+    """Thumbnails at one scale: the original and the image after each command (up to 4 a row)."""
     n = len(panels)
     cols = min(n, 4)
     rows = math.ceil(n / cols)
     fig, axes = plotting.figure(rows, cols, figsize=(4 * cols, 4 * rows), squeeze=False)
+    plotting.fit_to_screen(fig)
+    frame = frame_size([(img.shape[1], img.shape[0]) for _, img in panels])
+    first = panels[0][1]
     for ax in axes.ravel():
         ax.axis("off")
     for ax, (title, img) in zip(axes.ravel(), panels):
-        ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+        ax.imshow(img, cmap="gray" if img.ndim == 2 else None, extent=centred_extent(img.shape[1], img.shape[0]))
+        set_frame(ax, frame)
+        outline(ax, first.shape[1], first.shape[0])
         ax.set_title(f"{title}\n{img.shape[1]}x{img.shape[0]}", fontsize=10)
-    fig.suptitle("Image lab session: every step is one matrix, the composition is resampled once")
+    fig.suptitle("Image lab session (one scale; dashed: the original's size): every step is one matrix, "
+                 "the composition is resampled once", fontsize=10)
     return fig
 
 
@@ -351,6 +391,7 @@ def plot_interpolation(lab: Lab, zoom: float = 6.0, window: int = 120):
     cx, cy = lab.size[0] / 2, lab.size[1] / 2
     closeup = compose(translation(window / 2, window / 2), scaling(zoom), translation(-cx, -cy), lab.matrix)
     fig, axes = plotting.figure(1, 3, figsize=(13, 4.8))
+    plotting.fit_to_screen(fig)
     for ax, method in zip(axes, METHODS):
         img = warp(lab.original, closeup, (window, window), method)
         ax.imshow(img, interpolation="nearest", cmap="gray" if img.ndim == 2 else None)
@@ -484,28 +525,34 @@ def execute(lab: Lab, line: str, out: Path) -> tuple[str, bool, Path | None]:
 
 
 class Viewer:
-    """Shows the current image in a matplotlib window when one is available."""
+    """Shows the current image in a matplotlib window when one is available, at true scale.
+
+    The first image shown (the original) sets the frame; the frame only grows, when an image is larger
+    than any before it, so sizes stay comparable from one command to the next. The window is shown
+    without blocking: the prompt keeps reading commands while it is open.
+    """
 
     def __init__(self, enabled: bool):
         self.enabled, self.fig, self.im = enabled, None, None
+        self.frame = (0, 0)
 
     def show(self, img: np.ndarray, title: str) -> None:
         if not self.enabled:
             return
-        import matplotlib.pyplot as plt
-
+        height, width = img.shape[:2]
+        self.frame = frame_size([self.frame, (width, height)])
         if self.fig is None:
-            plt.ion()
             self.fig, ax = plotting.figure(figsize=(7, 7))
+            plotting.fit_to_screen(self.fig)
             ax.axis("off")
-            self.im = ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+            self.im = ax.imshow(img, cmap="gray" if img.ndim == 2 else None, extent=centred_extent(width, height))
+            outline(ax, width, height)
         else:
             self.im.set_data(img)
-            self.im.set_extent((-0.5, img.shape[1] - 0.5, img.shape[0] - 0.5, -0.5))
-            self.im.axes.set_xlim(-0.5, img.shape[1] - 0.5)
-            self.im.axes.set_ylim(img.shape[0] - 0.5, -0.5)
-        self.im.axes.set_title(title)
-        plt.pause(0.001)
+            self.im.set_extent(centred_extent(width, height))
+        set_frame(self.im.axes, self.frame)
+        self.im.axes.set_title(f"{title}: {width}x{height} (dashed: the original's size)")
+        plotting.interactive_show(self.fig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -543,10 +590,16 @@ def main(argv: list[str] | None = None) -> int:
         except cli.UserError as exc:
             errors += 1
             print(f"error: {exc}", file=sys.stderr, flush=True)
+        plotting.process_events()          # the window repaints before the next line is read
     if len(panels) > 1:
         path = plotting.save(plot_session(panels[:1] + panels[1:][-7:]), out / "session.png")
         print(f"Saved session figure to {path}")
-    plotting.show()
+    if scripted:
+        plotting.show()                    # keep the windows open until they are closed
+    else:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")                   # the learner typed quit (or Ctrl-D): done
     return 2 if errors and scripted else 0
 
 

@@ -205,3 +205,69 @@ def test_cli_bad_files(run_cli, tmp_path):
     text.write_text("this is not an image\n")
     assert_user_error(run_cli(SCRIPT, str(text), "--no-show", "--out", tmp_path / "o"), "not an image")
     assert not (tmp_path / "o").exists()
+
+
+# ----------------------------------------------------------------------------- the window (Agg stands in)
+
+
+def _on_screen_size(fig, image_artist):
+    """Pixels the image covers on the canvas: its extent through the axes' data -> display transform."""
+    fig.canvas.draw()                                    # applies the equal aspect
+    left, right, bottom, top = image_artist.get_extent()
+    (x0, y0), (x1, y1) = image_artist.axes.transData.transform([(left, bottom), (right, top)])
+    return abs(x1 - x0), abs(y1 - y0)
+
+
+@pytest.mark.gui
+def test_window_shows_true_scale_and_keeps_reading(monkeypatch, tmp_path):
+    import builtins
+
+    import matplotlib.pyplot as plt
+
+    from common import cli, plotting
+
+    monkeypatch.setattr(plotting, "is_headless", lambda: False)        # a 'window' on Agg
+    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
+    monkeypatch.setattr(cli, "is_interactive", lambda: True)
+    monkeypatch.delenv("MLFP_SCREEN", raising=False)
+    Image.fromarray(small_image(60, 80)).save(tmp_path / "in.png")
+    lines = ["scale 0.5", "scale 4", "quit"]
+    sizes = []                                         # on-screen (w, h) of the image at each prompt
+
+    def fake_input(prompt=""):
+        (number,) = plt.get_fignums()                  # the one window, open while the REPL reads
+        fig = plt.figure(number)
+        w, h = plotting.window_size(fig)
+        assert w <= 1280 and h <= 800
+        image_w, image_h = _on_screen_size(fig, fig.axes[0].images[0])
+        box = fig.axes[0].patches[0].get_window_extent()            # the dashed outline: the original's size
+        sizes.append((image_w, image_h, box.width))
+        return lines.pop(0)
+
+    monkeypatch.setattr(builtins, "input", fake_input)
+    try:
+        assert il.main([str(tmp_path / "in.png"), "--out", str(tmp_path)]) == 0
+    finally:
+        plt.ioff()
+        plt.close("all")
+    original, half = sizes[0], sizes[1]
+    assert half[0] / original[0] == pytest.approx(0.5, rel=0.02)          # scale 0.5 looks half as big
+    assert half[1] / original[1] == pytest.approx(0.5, rel=0.02)
+    assert original[0] == pytest.approx(original[2], rel=0.02) and half[0] == pytest.approx(half[2] / 2, rel=0.02)
+    # scale 4 on top: 160x120, larger than the frame, which grows to hold it (the view zooms out), and
+    # the picture is twice the dashed outline of the 80x60 original
+    assert sizes[2][0] / sizes[2][2] == pytest.approx(2, rel=0.02)
+
+
+def test_session_thumbnails_share_one_scale(tmp_path):
+    big, small = small_image(80, 120), small_image(40, 60)
+    fig = il.plot_session([("original", big), ("scale 0.5", small)])
+    (w_big, h_big), (w_small, h_small) = (_on_screen_size(fig, ax.images[0]) for ax in fig.axes[:2])
+    assert w_small / w_big == pytest.approx(0.5, rel=0.02) and h_small / h_big == pytest.approx(0.5, rel=0.02)
+    for many in (2, 8):
+        fig = il.plot_session([("x", small)] * many)
+        w, h = il.plotting.window_size(fig)
+        assert w <= 1280 and h <= 800, many
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
