@@ -286,17 +286,22 @@ def plot_clusters(P, labels, C, axis_names, title):
     return fig
 
 
-def animation_frames(P, run: LloydRun, project, axis_names):
-    """One RGB frame per Lloyd iteration: points coloured by assignment, centroids and their trails."""
-    import matplotlib.pyplot as plt
+def evolution_figure(P, run: LloydRun, project, axis_names):
+    """(fig, draw_iteration): a figure and the function that draws Lloyd iteration i onto it.
 
-    frames = []
+    P (n, 2) are the points in the 2-D view; run.label_history[i] (n,) and run.centroid_history[i]
+    (k, d) are the assignment and the centroids of iteration i, project maps centroids (k, d) into the
+    view (k, 2). Frame i shows the points coloured by assignment and each centroid's trail so far.
+    """
+    fig, ax = plotting.figure(figsize=(6, 5), dpi=90)
+    plotting.fit_to_screen(fig)
     lo, hi = P.min(axis=0), P.max(axis=0)
     pad = np.maximum(0.05 * (hi - lo), 0.1)
-    trail = [project(C) for C in run.centroid_history]
-    for i, (labels, _) in enumerate(zip(run.label_history, run.centroid_history, strict=True)):
-        fig, ax = plotting.figure(figsize=(6, 5), dpi=70)
-        _scatter(ax, P, labels)
+    trail = [project(C) for C in run.centroid_history]      # one (k, 2) array per iteration
+
+    def draw_iteration(i: int) -> None:
+        ax.clear()
+        _scatter(ax, P, run.label_history[i])
         path = np.array(trail[:i + 1])                    # (i+1, k, 2)
         for j in range(path.shape[1]):
             ax.plot(path[:, j, 0], path[:, j, 1], "k-", lw=1)
@@ -307,10 +312,8 @@ def animation_frames(P, run: LloydRun, project, axis_names):
         ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
         ax.set_xlabel(axis_names[0])
         ax.set_ylabel(axis_names[1])
-        frames.append(plotting.fig_to_array(fig))
-        plt.close(fig)
-    shape = frames[0].shape
-    return [f for f in frames if f.shape == shape]
+
+    return fig, draw_iteration
 
 
 def plot_elbow(ks, inertias, silhouettes, chosen):
@@ -479,8 +482,6 @@ def main(argv=None) -> int:
             return (C - mean) @ Vt[:2].T
     saved = [plotting.save(plot_clusters(P, km.labels_, project(km.centroids_), axis_names,
                                          f"k-means, k = {args.k}"), out / "clusters.png")]
-    frames = animation_frames(P, run, project, axis_names)
-    saved.append(plotting.save_gif(frames + frames[-1:] * 4, out / "evolution.gif", fps=2))
     saved.append(plotting.save(plot_init_comparison(rand, plus), out / "init_comparison.png"))
 
     max_k = min(args.max_k, len(np.unique(Z, axis=0)))
@@ -495,6 +496,12 @@ def main(argv=None) -> int:
         print(f"\nElbow plot saved to {out / 'elbow.png'}")
         print(f"Optimal k appears to be {knee} (the elbow of the inertia curve); "
               f"the silhouette score peaks at k = {best_sil}")
+    # the centroids moving, iteration by iteration: last, so the window plays it while it is open
+    fig, draw_iteration = evolution_figure(P, run, project, axis_names)
+    iterations = len(run.label_history)
+    order = list(range(iterations)) + [iterations - 1] * 4          # hold the last frame
+    saved.insert(1, plotting.animate(fig, draw_iteration, order, interval_ms=500,
+                                     gif_path=out / "evolution.gif", fps=2))
     print("\nSaved: " + ", ".join(str(p) for p in saved))
     plotting.show()
     return 0

@@ -150,3 +150,41 @@ def test_bad_input_is_one_clear_error(run_main, tmp_path, args, fragment):
     res = run_main(km.main, *argv, "--no-show", "--out", tmp_path / "out")
     assert_user_error(res, fragment)
     assert not list((tmp_path / "out").glob("*.png"))
+
+
+@pytest.mark.gui
+def test_centroids_move_live_in_the_window_and_every_figure_fits(monkeypatch, tmp_path):
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from common import plotting
+
+    X, _ = blobs(k=3, n=150, seed=2)
+    np.savetxt(tmp_path / "blobs.csv", X, delimiter=",", header="a,b", comments="", fmt="%.5f")
+    monkeypatch.setattr(plotting, "is_headless", lambda: False)        # a 'window' on Agg
+    monkeypatch.delenv("MLFP_SCREEN", raising=False)
+    sizes, titles = [], []
+
+    def fake_show(*args, **kwargs):               # what happens while plt.show() holds the windows open
+        figures = [plt.figure(number) for number in plt.get_fignums()]
+        sizes.extend(plotting.window_size(f) for f in figures)
+        (fig,) = [f for f in figures if getattr(f, "_mlfp_animation", None)]
+        animation = fig._mlfp_animation
+        fig.canvas.mpl_connect("draw_event", lambda event: titles.append(fig.axes[0].get_title()))
+        animation._init_draw()                    # the window's first draw, then one timer tick per frame
+        while animation.event_source is not None and animation._step():
+            pass
+
+    monkeypatch.setattr(plt, "show", fake_show)
+    try:
+        assert km.main([str(tmp_path / "blobs.csv"), "--k", "3", "--n-init", "2", "--max-k", "4",
+                        "--out", str(tmp_path)]) == 0
+    finally:
+        plt.ioff()
+        plt.close("all")
+    assert len(sizes) == 4 and all(w <= 1280 and h <= 800 for w, h in sizes), sizes
+    iterations = [int(t.split()[1].rstrip(":")) for t in titles]
+    assert iterations[0] == 1 and iterations == sorted(iterations) and len(set(iterations)) >= 2
+    assert iterations.count(iterations[-1]) >= 5          # the last iteration is held on screen
+    with Image.open(tmp_path / "evolution.gif") as gif:
+        assert gif.n_frames == len(set(iterations))   # one GIF frame per iteration (the held copies merge)
