@@ -4,6 +4,9 @@
 #   make learn       learner mode: your checklist (python -m learn; see README "Learn")
 #   make milestones  the same checklist, also written to outputs/milestones.md
 #   make bench       run the performance comparisons, write bench/RESULTS.md
+#   make docs        rerun the commands behind the README "real output" excerpts and the notebook
+#   make docs-check  compare every excerpt (slow ones too) with a fresh run; exit 1 on a difference
+#   make notebook    open phase5_capstone/pipeline_report.ipynb in JupyterLab (from .venv)
 # PyTorch is installed CPU-only with TORCH_SPEC (default torch==2.13.0); change it if your
 # platform needs another wheel, e.g. make test TORCH_SPEC="torch --index-url <cpu index>".
 
@@ -23,7 +26,8 @@ export MPLBACKEND ?= Agg
 export SDL_VIDEODRIVER ?= dummy
 export PYGAME_HIDE_SUPPORT_PROMPT := 1
 
-.PHONY: install test test-quick tour learn milestones milestones-reference bench lint clean
+.PHONY: install test test-quick tour learn milestones milestones-reference bench lint clean \
+	docs docs-check notebook
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -55,6 +59,25 @@ milestones-reference: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench
+
+docs: $(STAMP)
+	$(BIN)/python tools/docs.py --slow --notebook
+
+docs-check: $(STAMP)
+	$(BIN)/python tools/docs.py --check --slow --notebook
+
+# JupyterLab from the project's environment. In CI, or with no display to open a browser on,
+# it prints the command instead of starting a server that would wait for ever.
+NOTEBOOK := phase5_capstone/pipeline_report.ipynb
+notebook: $(STAMP)
+	@test -x $(BIN)/jupyter || { echo "error: JupyterLab is not in $(VENV): run $(BIN)/pip install -e '.[notebook]'"; exit 2; }
+	@if [ -n "$$CI" ] || { [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ "$$(uname)" != Darwin ]; }; then \
+		echo "No display here (or CI is set), so no browser is opened. Start JupyterLab with"; \
+		echo "  $(BIN)/jupyter lab --no-browser $(NOTEBOOK)"; \
+		echo "and open the http://localhost:8888/lab?token=... URL it prints."; \
+	else \
+		$(BIN)/jupyter lab $(NOTEBOOK); \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
