@@ -1,8 +1,10 @@
 """MiniGPT from scratch: train a transformer language model on text, then generate from it.
 
-    python final_gpt/gpt.py train shakespeare.txt                       # CPU defaults, a few minutes
+    python final_gpt/gpt.py train shakespeare.txt                       # nanoGPT's CPU configuration, a few minutes
+    python final_gpt/gpt.py train shakespeare.txt --time 15m            # the cpu15 recipe for 15 minutes
     python final_gpt/gpt.py train shakespeare.txt --layers 6 --heads 8 --dim 512   # BPE, 24M, for a GPU
     python final_gpt/gpt.py generate --prompt "To be, or not to be"
+    python final_gpt/gpt.py evaluate --checkpoint outputs/gpt
 
 Training minimises the next-token cross-entropy  L = -1/N sum_t log p(x_{t+1} | x_1..x_t)  over
 random windows of ``--block`` tokens from the first 90% of the text, with AdamW (decoupled weight
@@ -10,17 +12,37 @@ decay on the matrices only), gradient clipping at norm 1, and a learning rate th
 linearly for ``--warmup`` steps and then follows a cosine down to lr/10. Every ``--eval-every``
 iterations it estimates the loss on training and held-out (last 10%) windows; perplexity = e^L,
 the effective number of tokens the model is choosing between. A checkpoint (``ckpt.npz`` with the
-weights and the optimizer's moments, ``ckpt.json`` with the configuration, tokenizer and
-progress) is written atomically at each evaluation; ``--resume`` continues from it.
+weights and the optimizer's moments, ``ckpt.json`` with the configuration, tokenizer, progress and
+the npz's sha256) is written at each evaluation, the npz first and the json last, so a pair that
+was cut short by a crash is refused at load; ``--resume`` continues from it.
+
+Training to a time budget: ``--time 15m`` (also ``90s``, ``1h``, ``1h30m``) trains until the
+wall-clock budget is spent, setup and evaluations included. The cosine schedule then runs over the
+estimated number of steps, re-estimated from the measured step time after every step
+(:func:`budget_lr`, :func:`estimated_total_steps`); the checkpoint kept is the one with the lowest
+validation loss, and a last evaluation ends the run. With ``--resume``, ``--time`` (like ``--iters``)
+is the new total: a run that used 15 minutes and resumes with ``--time 30m`` trains 15 more.
+
+Recipes name a whole configuration (model size, context, batch, tokenizer, learning rate,
+dropout, schedule, length); flags given on the command line override the recipe's values:
+
+    nanogpt-cpu   nanoGPT's CPU configuration for tiny Shakespeare, 2000 steps (the default)
+    cpu15         a wider model with a longer context for a 15-minute budget on a 2-core CPU
+                  (the default with --time; its values are to be confirmed by the scaling sweep)
 
 The tokenizer follows the model's width unless ``--tokenizer`` says otherwise: the 128-wide CPU
 default reads characters, the 512-wide GPU configuration a 10,000-token byte-level BPE.
 
 With ``--resume`` the model and tokenizer come from the checkpoint and the training flags (batch,
-learning rate, ``--iters`` as the new total) from the command line.
+learning rate, ``--iters`` or ``--time`` as the new total) from the command line and the recipe.
 
 ``generate`` loads the checkpoint, encodes the prompt and samples token by token from
 softmax(logits / temperature) restricted to the ``--top-k`` most likely tokens, with a KV cache.
+
+``evaluate`` reports a checkpoint's validation loss and perplexity, and two coherence figures of
+a fixed-seed sample of 2,000 characters: the share of its words that occur in the training text
+(:func:`real_word_share`) and the share of its lines that are a speaker's name with speech after
+it (:func:`speaker_line_share`). Training prints the same figures at the end.
 
 ``--reference`` (train or generate) runs the textbook tier of the model end to end: attention,
 LayerNorm and GELU written with minigrad's ops and left to autograd, instead of the fused ops
@@ -32,11 +54,15 @@ LayerNorm and GELU written with minigrad's ops and left to autograd, instead of 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
+import re
 import sys
+import textwrap
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +128,257 @@ def lr_at(it: int, lr: float, iters: int, warmup: int, min_lr: float) -> float:
     return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * progress))
 
 
+# ----------------------------------------------------------------------------- training to a time budget
+MAX_TIME_S = 7 * 24 * 3600          # --time: at most a week
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration written as hours, minutes and seconds: "90s", "15m", "1h", "1h30m".
+
+    Each part is a number followed by its unit (h, m or s), in that order, each part optional:
+    seconds = 3600 h + 60 m + s. ValueError for anything else (a bare number has no unit), for 0
+    and for more than a week.
+
+    >>> parse_duration("15m"), parse_duration("90s"), parse_duration("1h30m"), parse_duration("1.5h")
+    (900.0, 90.0, 5400.0, 5400.0)
+    >>> parse_duration("-5m")
+    Traceback (most recent call last):
+    ValueError: '-5m' is not a duration (a budget cannot be negative): write it like 90s, 15m, 1h or 1h30m
+    """
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None or not any(match.groups()):
+        hint = (" (a number needs a unit: s, m or h)" if re.fullmatch(r"[\d.]+", text.strip()) else
+                " (a budget cannot be negative)" if text.strip().startswith("-") else "")
+        raise ValueError(f"{text!r} is not a duration{hint}: write it like 90s, 15m, 1h or 1h30m")
+    hours, minutes, seconds = (float(part or 0) for part in match.groups())
+    total = 3600 * hours + 60 * minutes + seconds
+    if total <= 0:
+        raise ValueError(f"{text!r} is no time at all: give a positive duration such as 90s or 15m")
+    if total > MAX_TIME_S:
+        raise ValueError(f"{text!r} is more than a week ({MAX_TIME_S // 3600} h): give a shorter budget")
+    return total
+
+
+def time_budget(text: str) -> float:
+    """argparse type for ``--time``: :func:`parse_duration`, its ValueError as a one-line option error."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def format_duration(seconds: float) -> str:
+    """A short clock reading: 20 -> "20s", 90 -> "1m30s", 5400 -> "1h30m00s"."""
+    seconds = max(0, round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def budget_lr(fraction: float, lr: float, min_lr: float, warmup_fraction: float) -> float:
+    """The learning rate once ``fraction`` of the training budget is used (0 at the start, 1 at the end).
+
+    With f = fraction and w = warmup_fraction (0 <= w < 1): a linear warm-up, then half a cosine
+
+        lr(f) = lr * f / w                                                 for f < w
+        lr(f) = min_lr + (lr - min_lr) * (1 + cos(pi * (f - w) / (1 - w))) / 2   for f >= w
+
+    so lr(w) = lr, lr(1) = min_lr, and the decay is slowest at both ends. Under ``--time`` the
+    fraction is counted in steps, f = (steps done + 1) / (estimated total steps), with the total
+    re-estimated from the measured step time as training runs (:func:`estimated_total_steps`).
+
+    >>> budget_lr(0.05, 1e-3, 1e-4, 0.1), budget_lr(0.1, 1e-3, 1e-4, 0.1), budget_lr(1.0, 1e-3, 1e-4, 0.1)
+    (0.0005, 0.001, 0.0001)
+    >>> round(budget_lr(0.55, 1e-3, 1e-4, 0.1), 8)      # half-way through the decay: half-way down
+    0.00055
+    """
+    f = min(max(fraction, 0.0), 1.0)
+    if f < warmup_fraction:
+        return lr * f / warmup_fraction
+    progress = (f - warmup_fraction) / (1.0 - warmup_fraction)
+    return min_lr + (lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2
+
+
+def estimated_total_steps(steps_done: int, seconds_left: float, step_seconds: float, eval_seconds: float,
+                          eval_every: int) -> int:
+    """How many steps the run will have taken when the time left is spent.
+
+    A further step costs ``step_seconds``, and every ``eval_every``-th step an evaluation of
+    ``eval_seconds`` on top, so on average a step costs s = step_seconds + eval_seconds / eval_every
+    and
+        total = steps_done + floor(seconds_left / s)
+    (``seconds_left`` already leaves out the time kept for the final evaluation).
+
+    >>> estimated_total_steps(100, 60.0, 0.5, 5.0, 50)      # 0.6 s a step on average: 100 more
+    200
+    >>> estimated_total_steps(100, -1.0, 0.5, 5.0, 50)      # out of time: none more
+    100
+    """
+    average = step_seconds + eval_seconds / eval_every
+    return steps_done + max(0, int(seconds_left / average))
+
+
+# ----------------------------------------------------------------------------- recipes
+@dataclass(frozen=True)
+class Recipe:
+    """A named training configuration: what ``--recipe NAME`` fills in for the flags not given."""
+
+    about: str
+    tokenizer: str
+    layers: int
+    heads: int
+    dim: int
+    block: int
+    batch: int
+    lr: float
+    warmup: int               # steps of linear warm-up (under --time: at most a fifth of the run)
+    weight_decay: float
+    dropout: float
+    eval_every: int           # steps between evaluations
+    eval_iters: int           # batches per loss estimate
+    iters: int | None = None  # a run of this many steps ...
+    time: float | None = None  # ... or of this many seconds
+
+
+RECIPES = {
+    # nanoGPT's CPU configuration for shakespeare_char (its README's "a laptop" command)
+    "nanogpt-cpu": Recipe("nanoGPT's CPU configuration: 4 layers x 128 wide, 4 heads, context 64, batch 12, "
+                          "lr 1e-3, no dropout, 2000 steps",
+                          tokenizer="auto", layers=4, heads=4, dim=128, block=64, batch=12, lr=1e-3, warmup=100,
+                          weight_decay=0.1, dropout=0.0, eval_every=250, eval_iters=20, iters=2000),
+    # to be confirmed by the sweep: placeholder values, chosen from step times on a loaded 2-core machine
+    # (about 4.5 times nanoGPT's step, so some 3,000 steps of 16 x 128 characters in 15 quiet minutes)
+    "cpu15": Recipe("a 15-minute CPU recipe (values to be confirmed by the scaling sweep): 4 layers x 192 wide, "
+                    "4 heads, context 128, batch 16, lr 1.5e-3, dropout 0.1, 15 minutes",
+                    tokenizer="char", layers=4, heads=4, dim=192, block=128, batch=16, lr=1.5e-3, warmup=100,
+                    weight_decay=0.1, dropout=0.1, eval_every=250, eval_iters=20, time=15 * 60.0),
+}
+RECIPE_FIELDS = ("tokenizer", "layers", "heads", "dim", "block", "batch", "lr", "warmup", "weight_decay",
+                 "dropout", "eval_every", "eval_iters")
+
+
+def apply_recipe(args: argparse.Namespace) -> str:
+    """Fill the training flags left unset from the recipe; returns the recipe's name.
+
+    ``--recipe`` names it; without one, ``--time`` picks cpu15 and everything else nanogpt-cpu.
+    A flag given on the command line keeps its value. The run's length: ``--time`` or ``--iters``
+    when given (not both), else the recipe's own.
+    """
+    if args.time is not None and args.iters is not None:
+        raise cli.UserError("give --time or --iters, not both (a run is a number of steps or a time budget)")
+    name = args.recipe or ("cpu15" if args.time is not None else "nanogpt-cpu")
+    recipe = RECIPES[name]
+    for field in RECIPE_FIELDS:
+        if getattr(args, field) is None:
+            setattr(args, field, getattr(recipe, field))
+    if args.time is None and args.iters is None:
+        args.time, args.iters = recipe.time, recipe.iters
+    if args.iters is None and args.time is None:     # a recipe has one of them; this is a safety net
+        args.iters = 2000
+    return name
+
+
+def recipes_help() -> str:
+    lines = ["recipes (--recipe NAME; flags given on the command line override its values):"]
+    for name, recipe in RECIPES.items():
+        lines.append(textwrap.fill(recipe.about, 100, initial_indent=f"  {name:13s} ", subsequent_indent=" " * 16))
+    lines.append("without --recipe, --time uses cpu15 and a run without --time uses nanogpt-cpu.")
+    lines.append("--time takes 90s, 15m, 1h or 1h30m; with --resume it is the new total, as --iters is.")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- coherence of a sample
+SAMPLE_CHARS = 2000          # the coherence sample: 2,000 characters, fixed seed, temperature 0.8
+SAMPLE_TEMPERATURE = 0.8
+_WORD = re.compile(r"[a-z']*[a-z][a-z']*")
+_SPEAKER = re.compile(r"[A-Z][A-Za-z']*(?: [A-Z][A-Za-z']*)*:")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text``: after lower-casing, the runs of letters a-z and apostrophes that hold a letter.
+
+    >>> words_of("'Tis the KING's: o'er-ripe!")
+    ["'tis", 'the', "king's", "o'er", 'ripe']
+    """
+    return _WORD.findall(text.lower())
+
+
+def real_word_share(sample: str, corpus: str) -> float:
+    """Share of the sample's words (see :func:`words_of`) that occur somewhere in ``corpus``.
+
+    Counted over word occurrences, so a real word written twice counts twice; 0.0 when the sample
+    has no words. A model that spells well scores near the corpus's own held-out text (about 0.98
+    for tiny Shakespeare); random letters score near 0.
+
+    >>> real_word_share("To be or nott to bee", "To be, or not to be")
+    0.6666666666666666
+    >>> real_word_share("!!!", "anything")
+    0.0
+    """
+    found = words_of(sample)
+    if not found:
+        return 0.0
+    vocabulary = set(words_of(corpus))
+    return sum(word in vocabulary for word in found) / len(found)
+
+
+def is_speaker_line(line: str) -> bool:
+    """A speaker's name as the play prints it: capitalised words and a colon, nothing else.
+
+    One or more words separated by single spaces, each a capital letter followed by letters or
+    apostrophes, and a ':' straight after the last one ("ROMEO:", "First Citizen:",
+    "KING RICHARD III:").
+
+    >>> is_speaker_line("First Citizen:"), is_speaker_line("ROMEO:"), is_speaker_line("O, Romeo:")
+    (True, True, False)
+    """
+    return _SPEAKER.fullmatch(line.strip()) is not None
+
+
+def speaker_line_share(sample: str) -> float:
+    """Share of the sample's non-empty lines that are a speaker's name followed by speech.
+
+    A line counts when it is a speaker line (:func:`is_speaker_line`) and the next line is
+    non-empty and not itself a speaker line (the speech). The share is taken over the non-empty
+    lines (leading and trailing spaces ignored), so a play where every speech is one line long
+    scores 0.5; 0.0 when there is no non-empty line. Tiny Shakespeare's own text scores about
+    0.2.
+
+    >>> speaker_line_share("ROMEO:\\nBut soft, what light?\\n\\nJULIET:\\nAy me!\\n")
+    0.5
+    >>> speaker_line_share("ROMEO:\\nJULIET:\\nAy me!")        # ROMEO says nothing: 1 of 3
+    0.3333333333333333
+    """
+    lines = [line.strip() for line in sample.splitlines()]
+    non_empty = [line for line in lines if line]
+    if not non_empty:
+        return 0.0
+    followed = sum(is_speaker_line(line) and nxt != "" and not is_speaker_line(nxt)
+                   for line, nxt in zip(lines, lines[1:]))
+    return followed / len(non_empty)
+
+
+def coherence_sample(model: GPT, tok, seed: int, chars: int = SAMPLE_CHARS) -> str:
+    """``chars`` characters sampled from the model after a newline, at temperature 0.8, from ``seed``.
+
+    Tokens are drawn in rounds until the decoded text is long enough (a BPE token holds several
+    characters, a character token one), then the text is cut to ``chars``.
+    """
+    rng = np.random.default_rng(seed)
+    ids = np.asarray([tok.encode("\n")], dtype=np.int64)
+    text = ""
+    for _ in range(16):                                   # a bound, in case tokens decode to nothing
+        missing = chars - len(text)
+        if missing <= 0:
+            break
+        ids = model.generate(ids, missing, temperature=SAMPLE_TEMPERATURE, rng=rng)
+        text = tok.decode(ids[0, 1:])
+    return text[:chars]
+
+
 def make_optimizer(model: GPT, lr: float, weight_decay: float) -> mg.AdamW:
     """AdamW with decay on matrices (>= 2-D) and none on biases, LayerNorm gains."""
     params = model.parameters()
@@ -149,8 +426,23 @@ def estimate_loss(model: GPT, data: np.ndarray, batch: int, block: int, iters: i
 
 
 # ----------------------------------------------------------------------------- checkpoints
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, as 64 hex digits."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def save_checkpoint(folder: Path, model: GPT, opt: mg.AdamW, meta: dict) -> None:
-    """ckpt.npz: weights + AdamW moments; ckpt.json: config, tokenizer, progress (both atomic)."""
+    """ckpt.npz: weights + AdamW moments; ckpt.json: config, tokenizer, progress and the npz's sha256.
+
+    Each file is written to a temporary name and renamed into place, the npz first and the json
+    last. The json names the npz it belongs to by its sha256, so a save cut short between the two
+    renames (new weights beside the old json) is refused by :func:`load_checkpoint` instead of
+    pairing the new weights with another run's configuration and progress.
+    """
     arrays = dict(model.state_dict())
     names = {id(p): n for n, p in model.named_parameters()}
     for group in opt.param_groups:
@@ -162,6 +454,7 @@ def save_checkpoint(folder: Path, model: GPT, opt: mg.AdamW, meta: dict) -> None
                 meta["adam_t"] = int(state["t"])
     with cli.atomic_path(folder / "ckpt.npz") as tmp:
         np.savez(tmp, **arrays)
+        meta["npz_sha256"] = file_sha256(tmp)           # of exactly the bytes about to be renamed into place
     cli.save_text(folder / "ckpt.json", json.dumps(meta, indent=1))
 
 
@@ -174,6 +467,9 @@ def load_checkpoint(folder: Path, device: str = "cpu", reference: bool = False) 
     try:
         meta = json.loads(js.read_text(encoding="utf-8"))
         check_meta(meta)
+        if file_sha256(npz) != meta["npz_sha256"]:
+            raise ValueError("ckpt.npz is not the file ckpt.json was saved with (its sha256 differs: a save "
+                             "was cut short between the two files, or one of them was changed)")
         cfg = GPTConfig(**meta["config"])
         if training_bytes(cfg, 1) > MAX_TRAIN_GIB * 2**30:   # a config too large to build is refused
             raise ValueError(f"its config ({cfg.num_parameters():,} parameters) is too large to build here")
@@ -208,6 +504,12 @@ def check_meta(meta) -> None:
             raise ValueError(f"ckpt.json: {key!r} is missing or not {what}")
     if meta["iter"] < 0 or not isinstance(meta.get("adam_t", 0), int) or meta.get("adam_t", 0) < 0:
         raise ValueError("ckpt.json: 'iter' and 'adam_t' must be whole numbers >= 0")
+    if not (isinstance(meta.get("npz_sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", meta["npz_sha256"])):
+        raise ValueError("ckpt.json: 'npz_sha256' (the sha256 of ckpt.npz) is missing or not 64 hex digits; "
+                         "a checkpoint saved before it was recorded must be trained again")
+    seconds = meta.get("train_seconds", 0.0)
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds < math.inf:
+        raise ValueError("ckpt.json: 'train_seconds' must be a number of seconds >= 0")
     for h in meta["history"]:
         if not (isinstance(h, dict) and all(isinstance(h.get(k), int | float) for k in ("iter", "train", "val"))):
             raise ValueError("ckpt.json: every 'history' entry needs numbers 'iter', 'train' and 'val'")
@@ -249,6 +551,8 @@ def _tokenizer_line(tok) -> str:
 
 
 def cmd_train(args) -> int:
+    clock_start = time.perf_counter()           # a --time budget counts from here: setup is part of it
+    recipe = args.recipe
     out = cli.out_dir(args, "gpt")
     if args.device != "cpu":
         try:
@@ -256,12 +560,17 @@ def cmd_train(args) -> int:
         except (RuntimeError, ValueError) as exc:
             raise cli.UserError(str(exc)) from None
     print("=== MiniGPT from Scratch ===\n")
-    start_iter, history, arrays, meta = 0, [], None, {}
+    start_iter, history, arrays, meta, used_before = 0, [], None, {}, 0.0
     if args.resume:
         model, meta, arrays = load_checkpoint(out, args.device, args.reference)
         tok = meta["tokenizer_obj"]
         cfg = model.cfg
         start_iter, history = int(meta["iter"]), list(meta.get("history", []))
+        used_before = float(meta.get("train_seconds", 0.0))
+        if args.time is not None and args.time <= used_before:
+            raise cli.UserError(f"the checkpoint has trained for {format_duration(used_before)} already; with "
+                                f"--resume, --time is the new total: give more than that, e.g. "
+                                f"--time {format_duration(used_before + 600)}")
         text, label = bpe.read_text(meta["text"])
         print(f"Resuming from {out / 'ckpt.npz'} at iteration {start_iter}")
     else:
@@ -299,9 +608,16 @@ def cmd_train(args) -> int:
     print()
     size_mb = len(text.encode("utf-8")) / 1e6
     tokens_per_iter = args.batch * cfg.block_size
+    budget = args.time
+    length = (f"for {format_duration(budget)}" if budget is not None else f"{args.iters} iterations") + \
+        f" of {args.batch} x {cfg.block_size} tokens"
     print(f"Training on {label} ({size_mb:.1f} MB: {len(train_ids):,} training / {len(val_ids):,} "
-          f"validation tokens), {args.iters} iterations of {args.batch} x {cfg.block_size} tokens...")
-
+          f"validation tokens), {length}...")
+    if budget is not None:
+        so_far = f", {format_duration(used_before)} of it used before" if used_before else ""
+        print(f"Time budget: {format_duration(budget)} in all{so_far} (recipe {recipe}, lr {args.lr:g}); the "
+              f"learning rate warms up over {args.warmup} steps, then follows a cosine over the estimated number "
+              "of steps, re-estimated from the step time as it runs; the best checkpoint is kept")
     workers = 1 if args.device != "cpu" else args.workers or mg.threads.num_threads()
     print(f"Data-parallel: each batch is split between {workers} thread{'s' if workers > 1 else ''}")
     opt = make_optimizer(model, args.lr, args.weight_decay)
@@ -309,55 +625,130 @@ def cmd_train(args) -> int:
         restore_optimizer(opt, model, arrays, meta)
     source = meta["text"] if args.resume else str(args.text)
     meta = {"config": cfg.to_dict(), "tokenizer": tok.to_dict(), "text": source, "iter": start_iter,
-            "history": history, "device": args.device}
+            "history": history, "device": args.device, "recipe": recipe, "train_seconds": used_before}
     rng = np.random.default_rng(args.seed + start_iter)
     min_lr = args.lr / 10
+    flops_per_token = 6 * n_params    # estimate: 2 flops per weight forward, 4 backward; attention not counted
+    deadline = None if budget is None else clock_start + budget - used_before
+    best_val = min((h["val"] for h in history), default=math.inf)
+    state = {"eval_seconds": None, "last_eval": None, "train_time": 0.0, "steps": 0, "saved": False}
+
+    def speed() -> str:
+        if not state["steps"]:
+            return ""
+        tokens_s = state["steps"] * tokens_per_iter / state["train_time"]
+        text = f"{tokens_s:,.0f} tokens/s, {flops_per_token * tokens_s / 1e9:.2f} GFLOP/s (6N estimate)"
+        if deadline is not None:
+            text += f", {format_duration(deadline - time.perf_counter())} left"
+        return text
 
     def evaluate(it: int) -> None:
+        nonlocal best_val
+        began = time.perf_counter()
         tr = estimate_loss(model, train_ids, args.batch, cfg.block_size, args.eval_iters, args.seed)
         va = estimate_loss(model, val_ids, args.batch, cfg.block_size, args.eval_iters, args.seed + 1)
         epoch = it * tokens_per_iter / len(train_ids)
-        history.append({"iter": it, "epoch": epoch, "train": tr, "val": va, "seconds": time.perf_counter() - t0})
-        msg = (f"  Epoch {epoch:.2f} (iter {it}): Loss = {tr:.2f}, Perplexity = {math.exp(tr):.1f} | "
-               f"validation: Loss = {va:.2f}, Perplexity = {math.exp(va):.1f}")
-        bar.write(msg)  # prints above the progress bar (plain print when there is no terminal)
-        meta.update(iter=it, history=history)
-        save_checkpoint(out, model, opt, meta)
+        if not history or history[-1]["iter"] != it:      # a resumed --time run re-measures its start
+            history.append({"iter": it, "epoch": epoch, "train": tr, "val": va,
+                            "seconds": time.perf_counter() - clock_start})
+            msg = (f"  Epoch {epoch:.2f} (iter {it}): Loss = {tr:.2f}, Perplexity = {math.exp(tr):.1f} | "
+                   f"validation: Loss = {va:.2f}, Perplexity = {math.exp(va):.1f}")
+            bar.write(msg + (f" | {speed()}" if budget is not None and speed() else ""))
+        if budget is None or va < best_val:      # --iters keeps the latest state, --time the best one
+            meta.update(iter=it, history=history, train_seconds=used_before + time.perf_counter() - clock_start)
+            save_checkpoint(out, model, opt, meta)
+            state["saved"] = True
+        best_val = min(best_val, va)
+        state["eval_seconds"], state["last_eval"] = time.perf_counter() - began, it
+
+    def planned_steps(it: int) -> int:
+        """The run's estimated total steps under --time, from the measured step and evaluation times."""
+        eval_s = state["eval_seconds"]
+        # before a step is timed: a step (forward and backward) costs about three forward passes
+        step_s = state["train_time"] / state["steps"] if state["steps"] else 3 * eval_s / (2 * args.eval_iters)
+        left = deadline - time.perf_counter() - eval_s           # keep time for the final evaluation
+        return estimated_total_steps(it, left, step_s, eval_s, args.eval_every)
 
     from tqdm import tqdm
 
-    t0 = time.perf_counter()
-    bar = tqdm(total=args.iters, initial=start_iter, disable=None, unit="it", leave=False, file=sys.stderr)
-    if start_iter == 0:
-        evaluate(0)
-    train_time = 0.0
-    for it in range(start_iter, args.iters):
-        step_start = time.perf_counter()
-        x, y = get_batch(train_ids, args.batch, cfg.block_size, rng)
-        loss = train_step(model, opt, x, y, lr_at(it, args.lr, args.iters, args.warmup, min_lr), workers=workers)
-        if not math.isfinite(loss):
-            raise cli.UserError(f"loss became {loss} at iteration {it}; lower --lr")
-        train_time += time.perf_counter() - step_start
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss:.3f}")
-        if (it + 1) % args.eval_every == 0 or it + 1 == args.iters:
-            evaluate(it + 1)
+    bar = tqdm(total=args.iters if budget is None else None, initial=start_iter, disable=None, unit="it",
+               leave=False, file=sys.stderr)
+    it = start_iter
+    try:
+        if start_iter == 0 or budget is not None:
+            evaluate(start_iter)
+        while True:
+            if budget is None:
+                if it >= args.iters:
+                    break
+                lr = lr_at(it, args.lr, args.iters, args.warmup, min_lr)
+            else:
+                total = planned_steps(it)
+                if total <= it and state["steps"]:
+                    break                                        # no further step fits in the budget
+                total = max(total, it + 1)
+                bar.total = total
+                lr = budget_lr((it + 1) / total, args.lr, min_lr, min(0.2, args.warmup / total))
+            step_start = time.perf_counter()
+            x, y = get_batch(train_ids, args.batch, cfg.block_size, rng)
+            loss = train_step(model, opt, x, y, lr, workers=workers)
+            if not math.isfinite(loss):
+                raise cli.UserError(f"loss became {loss} at iteration {it}; lower --lr")
+            state["train_time"] += time.perf_counter() - step_start
+            state["steps"] += 1
+            it += 1
+            bar.update(1)
+            bar.set_postfix_str(f"loss {loss:.3f}, {speed()}")
+            if it % args.eval_every == 0 and (budget is None or
+                                              deadline - time.perf_counter() > 2 * state["eval_seconds"]):
+                evaluate(it)                          # (under --time only while the final evaluation still fits)
+        if state["steps"] and state["last_eval"] != it:
+            evaluate(it)
+    except KeyboardInterrupt:
+        bar.close()
+        if state["saved"] or args.resume:
+            print(f"interrupted: the checkpoint of iteration {meta['iter']} stays in {out} (continue with --resume)",
+                  file=sys.stderr)
+        raise
     bar.close()
-    done = args.iters - start_iter
+    done, train_time = state["steps"], state["train_time"]
     if done > 0:
         print(f"\nTrained {done} iterations in {train_time:.1f} s ({1e3 * train_time / done:.1f} ms per iteration, "
-              f"{done * tokens_per_iter / train_time:,.0f} tokens/s); total with evaluation "
-              f"{time.perf_counter() - t0:.1f} s")
+              f"{done * tokens_per_iter / train_time:,.0f} tokens/s, about "
+              f"{flops_per_token * done * tokens_per_iter / train_time / 1e9:.2f} GFLOP/s counting 6 flops per "
+              f"parameter and token); total with setup and evaluation {time.perf_counter() - clock_start:.1f} s")
+    if budget is not None:
+        used = time.perf_counter() - clock_start
+        print(f"Time budget: asked {format_duration(budget - used_before)}, used {used:.1f} s "
+              f"({100 * used / (budget - used_before):.1f}%)")
     best = min(history, key=lambda h: h["val"])
+    kept = "; that checkpoint is saved" if budget is not None else ""
     print(f"Best validation loss: {best['val']:.3f} (perplexity {math.exp(best['val']):.2f}) at iteration "
-          f"{best['iter']}")
+          f"{best['iter']}{kept}")
     plot_losses(history, out / "loss.png")
-    prompt = np.asarray([tok.encode("\n")], dtype=np.int64)
-    sample = model.generate(prompt, args.sample_len, temperature=0.8, top_k=args.top_k,
-                            rng=np.random.default_rng(args.seed))
-    print(f"\nSample ({args.sample_len} tokens, temperature 0.8):\n{tok.decode(sample[0, 1:])}\n")
+    if args.sample_len > 0:
+        if budget is not None:                        # sample from the best model, the one on disk
+            model = load_checkpoint(out, args.device, args.reference)[0]
+        prompt = np.asarray([tok.encode("\n")], dtype=np.int64)
+        sample = model.generate(prompt, args.sample_len, temperature=0.8, top_k=args.top_k,
+                                rng=np.random.default_rng(args.seed))
+        print(f"\nSample ({args.sample_len} tokens, temperature 0.8):\n{tok.decode(sample[0, 1:])}\n")
+        print_coherence(coherence_sample(model, tok, args.seed), tok.decode(train_ids), tok.decode(val_ids), args.seed)
+        print()
     print(f"Saved: {out / 'ckpt.npz'}, {out / 'ckpt.json'}, {out / 'loss.png'}")
     return 0
+
+
+def print_coherence(sample: str, train_text: str, held_out_text: str, seed: int) -> None:
+    """The two coherence figures of a sample, each with the count it is a share of and, for scale,
+    the same figure for the held-out text (real words) and the training text (speaker lines)."""
+    n_words = len(words_of(sample))
+    n_lines = sum(1 for line in sample.splitlines() if line.strip())
+    print(f"Coherence of a {len(sample):,}-character sample (seed {seed}, temperature {SAMPLE_TEMPERATURE:g}):")
+    print(f"  real words:    {100 * real_word_share(sample, train_text):.1f}% of its {n_words} words occur in "
+          f"the training text (the held-out text: {100 * real_word_share(held_out_text, train_text):.1f}%)")
+    print(f"  speaker lines: {100 * speaker_line_share(sample):.1f}% of its {n_lines} lines are a speaker's "
+          f"name followed by speech (the training text: {100 * speaker_line_share(train_text):.1f}%)")
 
 
 def cmd_generate(args) -> int:
@@ -383,6 +774,33 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    """Validation loss and perplexity of a checkpoint, and the coherence figures of a fixed-seed sample."""
+    folder = Path(args.checkpoint or args.out or DEFAULT_OUT)
+    model, meta, _ = load_checkpoint(folder, reference=args.reference)
+    tok, cfg = meta["tokenizer_obj"], model.cfg
+    text, label = bpe.read_text(meta["text"])
+    try:
+        ids = np.asarray(tok.encode(text), dtype=np.int64)
+    except ValueError as exc:
+        raise cli.UserError(f"the text the checkpoint was trained on ({meta['text']}) has changed: {exc}") from None
+    train_ids, val_ids = split_tokens(ids)
+    if len(val_ids) <= cfg.block_size + 1:
+        raise cli.UserError(f"the held-out 10% of {meta['text']} is shorter than the context ({cfg.block_size} "
+                            "tokens): the text has changed since training")
+    print("=== MiniGPT evaluation ===\n")
+    print(f"Checkpoint: {folder} (iteration {meta['iter']}: {cfg.n_layer} layers, {cfg.n_head} heads, "
+          f"{cfg.n_embd} dim, context {cfg.block_size}; {_fmt_params(cfg.num_parameters())} parameters)")
+    print(f"Tokenizer: {_tokenizer_line(tok)}")
+    val = estimate_loss(model, val_ids, args.batch, cfg.block_size, args.eval_iters, args.seed + 1)
+    print(f"Validation loss: {val:.3f}, perplexity {math.exp(val):.2f} ({args.eval_iters} batches of "
+          f"{args.batch} x {cfg.block_size} held-out tokens of {label}, seed {args.seed + 1})")
+    sample = coherence_sample(model, tok, args.seed)
+    print(f"\nSample ({len(sample):,} characters, seed {args.seed}, temperature {SAMPLE_TEMPERATURE:g}):\n{sample}\n")
+    print_coherence(sample, tok.decode(train_ids), tok.decode(val_ids), args.seed)
+    return 0
+
+
 MAX_TRAIN_GIB = 16.0     # refuse a configuration whose estimated training memory is above this
 
 
@@ -405,30 +823,55 @@ def check_memory(cfg: GPTConfig, batch: int) -> None:
                             f"{MAX_TRAIN_GIB:.0f} GiB): choose a smaller --dim, --layers, --block or --batch")
 
 
+def _negative_time_joined(argv: list[str]) -> list[str]:
+    """``--time -5m`` as ``--time=-5m``: argparse would take -5m for an option and say only "expected one
+    argument"; joined, the value reaches :func:`time_budget` and gets its own message."""
+    joined = []
+    for arg in argv:
+        if joined and joined[-1] == "--time" and re.match(r"-[\d.]", arg):
+            joined[-1] = f"--time={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = cli.make_parser(__doc__, prog="final_gpt/gpt.py", out=False, show=False)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=cli.Parser)
-    tr = sub.add_parser("train", help="train a GPT on a text file")
+    tr = sub.add_parser("train", help="train a GPT on a text file, for a number of steps or a time budget",
+                        description="Train a GPT on a text file: --iters steps, or until a --time budget is spent.",
+                        epilog=recipes_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     tr.add_argument("text", nargs="?", default="shakespeare.txt",
                     help="UTF-8 text file or dataset name (default shakespeare.txt = tiny Shakespeare)")
-    tr.add_argument("--tokenizer", choices=("auto", "char", "bpe"), default="auto",
-                    help=f"tokens: byte-level BPE or characters; auto (the default) picks BPE for models of "
+    tr.add_argument("--time", type=time_budget, default=None, metavar="DURATION",
+                    help="train until this wall-clock budget is spent: 90s, 15m, 1h, 1h30m (uses the cpu15 "
+                         "recipe unless --recipe says otherwise; with --resume, the new total)")
+    tr.add_argument("--recipe", choices=tuple(RECIPES), default=None,
+                    help="a named configuration for the flags not given (see below); default cpu15 with --time, "
+                         "nanogpt-cpu without")
+    tr.add_argument("--tokenizer", choices=("auto", "char", "bpe"), default=None,
+                    help=f"tokens: byte-level BPE or characters; auto (nanogpt-cpu) picks BPE for models of "
                          f"--dim {BPE_MIN_DIM} or wider, characters below")
     tr.add_argument("--vocab", type=cli.bounded_int(1, 100_000), default=10000,
                     help="BPE vocabulary size, up to 100,000 (default 10000)")
-    tr.add_argument("--layers", type=cli.positive_int, default=4, help="transformer blocks (default 4)")
-    tr.add_argument("--heads", type=cli.positive_int, default=4, help="attention heads (default 4)")
-    tr.add_argument("--dim", type=cli.positive_int, default=128, help="model width (default 128)")
-    tr.add_argument("--block", type=cli.positive_int, default=64, help="context length in tokens (default 64)")
-    tr.add_argument("--batch", type=cli.positive_int, default=12, help="sequences per step (default 12)")
-    tr.add_argument("--iters", type=cli.positive_int, default=2000, help="training steps (default 2000)")
-    tr.add_argument("--lr", type=cli.positive_float, default=1e-3, help="peak learning rate (default 1e-3)")
-    tr.add_argument("--warmup", type=int, default=100, help="warm-up steps (default 100)")
-    tr.add_argument("--weight-decay", type=cli.finite_float, default=0.1, help="AdamW decay (default 0.1)")
-    tr.add_argument("--dropout", type=cli.finite_float, default=0.0, help="dropout rate (default 0)")
-    tr.add_argument("--eval-every", type=cli.positive_int, default=250, help="iterations between evaluations")
-    tr.add_argument("--eval-iters", type=cli.positive_int, default=20, help="batches per loss estimate")
-    tr.add_argument("--sample-len", type=int, default=300, help="tokens in the sample printed at the end")
+    nano = RECIPES["nanogpt-cpu"]
+    tr.add_argument("--layers", type=cli.positive_int, default=None, help=f"transformer blocks ({nano.layers})")
+    tr.add_argument("--heads", type=cli.positive_int, default=None, help=f"attention heads ({nano.heads})")
+    tr.add_argument("--dim", type=cli.positive_int, default=None, help=f"model width ({nano.dim})")
+    tr.add_argument("--block", type=cli.positive_int, default=None, help=f"context length in tokens ({nano.block})")
+    tr.add_argument("--batch", type=cli.positive_int, default=None, help=f"sequences per step ({nano.batch})")
+    tr.add_argument("--iters", type=cli.positive_int, default=None,
+                    help=f"training steps ({nano.iters}); with --resume, the new total")
+    tr.add_argument("--lr", type=cli.positive_float, default=None, help=f"peak learning rate ({nano.lr:g})")
+    tr.add_argument("--warmup", type=int, default=None, help=f"warm-up steps ({nano.warmup})")
+    tr.add_argument("--weight-decay", type=cli.finite_float, default=None, help=f"AdamW decay ({nano.weight_decay:g})")
+    tr.add_argument("--dropout", type=cli.finite_float, default=None, help=f"dropout rate ({nano.dropout:g})")
+    tr.add_argument("--eval-every", type=cli.positive_int, default=None,
+                    help=f"iterations between evaluations ({nano.eval_every})")
+    tr.add_argument("--eval-iters", type=cli.positive_int, default=None,
+                    help=f"batches per loss estimate ({nano.eval_iters})")
+    tr.add_argument("--sample-len", type=int, default=300,
+                    help="tokens in the sample printed at the end (0: no sample and no coherence figures)")
     tr.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only from the k best tokens")
     tr.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cuda needs CuPy and a GPU")
     tr.add_argument("--workers", type=cli.positive_int, default=None,
@@ -449,8 +892,20 @@ def main(argv: list[str] | None = None) -> int:
     ge.add_argument("--checkpoint", type=Path, default=None, metavar="DIR", help="folder with ckpt.json/.npz")
     ge.add_argument("--out", type=Path, default=None, metavar="DIR", help="same as --checkpoint")
     ge.add_argument("--no-show", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    ev = sub.add_parser("evaluate", help="validation loss, perplexity and coherence figures of a checkpoint")
+    ev.add_argument("--checkpoint", type=Path, default=None, metavar="DIR", help="folder with ckpt.json/.npz")
+    ev.add_argument("--out", type=Path, default=None, metavar="DIR", help="same as --checkpoint")
+    ev.add_argument("--batch", type=cli.bounded_int(1, 1024), default=12, help="sequences per batch (default 12)")
+    ev.add_argument("--eval-iters", type=cli.bounded_int(1, 10_000), default=50,
+                    help="held-out batches in the loss estimate (default 50)")
+    ev.add_argument("--reference", action="store_true",
+                    help="run the textbook (reference) implementation instead of the fast one")
+    ev.add_argument("--no-show", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(_negative_time_joined(sys.argv[1:] if argv is None else list(argv)))
+    if args.command == "evaluate":
+        return cmd_evaluate(args)
     if args.command == "train":
+        args.recipe = apply_recipe(args)
         if not 0 <= args.dropout < 1:
             raise cli.UserError(f"--dropout must be in [0, 1), got {args.dropout}")
         if args.warmup < 0 or args.sample_len < 0:
