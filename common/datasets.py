@@ -32,6 +32,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -423,7 +424,11 @@ def resolve(arg: str, aliases: dict[str, str] | None = None) -> Path | str:
 
 
 def read_table(arg: str | Path, aliases: dict[str, str] | None = None) -> Any:
-    """A DataFrame from a CSV path or a registry name/alias, with one-line errors for bad files."""
+    """A DataFrame from a CSV path or a registry name/alias, with one-line errors for bad files.
+
+    A user's file is also refused when two column names differ only by spaces (or are equal),
+    and when a number is beyond +/- MAX_MAGNITUDE (see check_column_names, check_magnitudes).
+    """
     import pandas as pd
 
     where = resolve(str(arg), aliases)
@@ -432,8 +437,9 @@ def read_table(arg: str | Path, aliases: dict[str, str] | None = None) -> Any:
         if not isinstance(frame, pd.DataFrame):
             raise UserError(f"dataset {where!r} is not a table")
         return frame
+    sep = _sniff_delimiter(where)
     try:
-        frame = pd.read_csv(where, sep=_sniff_delimiter(where))
+        frame = pd.read_csv(where, sep=sep)
     except UnicodeDecodeError:
         raise UserError(f"{where} is not a text CSV file (it is binary or not UTF-8)") from None
     except pd.errors.EmptyDataError:
@@ -445,7 +451,56 @@ def read_table(arg: str | Path, aliases: dict[str, str] | None = None) -> Any:
         raise UserError(f"cannot read {where}: {exc.strerror}") from None
     if frame.empty:
         raise UserError(f"{where} has a header but no data rows")
+    check_column_names(_header(where, sep), str(where))
+    check_magnitudes(frame, str(where))
     return frame
+
+
+#: The largest magnitude a number in a user's table may have. Scripts square their numbers
+#: (variances, distances, squared errors, gradients of those) and add up many squares: values
+#: near 1e308 overflow float64 (largest value about 1.8e308) to inf, then NaN. 1e100 squared is
+#: 1e200, which leaves room for sums of squares and for the products inside a gradient.
+MAX_MAGNITUDE = 1e100
+
+
+def check_column_names(names, where: str) -> None:
+    """UserError if two column names are equal once surrounding spaces are stripped ("a" and " a").
+
+    The scripts strip the spaces a header often has after its commas, so such columns would
+    become one ambiguous name; exact duplicates ("a,a") are refused too.
+    """
+    seen: dict[str, str] = {}
+    for name in map(str, names):
+        key = name.strip()
+        if not key:                                 # unnamed columns: pandas numbers them ("Unnamed: 0")
+            continue
+        if key in seen:
+            how = "have the same name" if seen[key] == name else "differ only by spaces"
+            raise UserError(f"{where}: the columns {seen[key]!r} and {name!r} {how}; rename one of them")
+        seen[key] = name
+
+
+def check_magnitudes(frame, where: str) -> None:
+    """UserError naming the first numeric column with a finite value beyond +/- MAX_MAGNITUDE."""
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype.kind not in "iuf":          # text, dates and booleans hold no such numbers
+            continue
+        values = np.abs(column.to_numpy(dtype=float))
+        big = np.isfinite(values) & (values > MAX_MAGNITUDE)
+        if big.any():
+            raise UserError(f"{where}: column {str(name).strip()!r} holds {column[big].iloc[0]:.3g}, beyond the "
+                            f"+/-{MAX_MAGNITUDE:.0e} the scripts can square without overflow; rescale the column "
+                            "(other units, or a logarithm)")
+
+
+def _header(file: Path, sep: str) -> list[str]:
+    """The raw column names of a CSV's first row, as written (pandas renames duplicates to "a.1")."""
+    with open(file, encoding="utf-8", newline="") as handle:
+        try:
+            return next(csv.reader(handle, delimiter=sep), [])
+        except csv.Error:
+            return []
 
 
 def _sniff_delimiter(file: Path) -> str:
@@ -579,10 +634,51 @@ def _load_movielens(ds: Dataset) -> MovieLens:
 
 
 def _load_image(ds: Dataset) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path(ds.name)) as img:
+    with open_image(path(ds.name)) as img:
         return np.asarray(img.convert("RGB"))
+
+
+#: The most pixels an image may declare: Pillow's own decompression-bomb threshold (about 89
+#: megapixels, e.g. 9459 x 9459). A few hundred bytes of PNG can declare 30000 x 30000 pixels,
+#: which would take 2.7 GB to decode.
+MAX_IMAGE_PIXELS = 89_478_485
+
+
+class NotAnImage(UserError):
+    """A file that Pillow does not recognise as an image."""
+
+
+def open_image(file: str | Path, name: str | None = None):
+    """Open an image with Pillow, refusing one that declares more than MAX_IMAGE_PIXELS pixels.
+
+    Only the header is read here (width and height); the pixels are decoded on first use, so a
+    caller still catches OSError around ``.convert()`` for a truncated file. Use as
+    ``with open_image(path) as img: ...``. Raises NotAnImage for a file Pillow cannot identify
+    and UserError for one that is too large or unreadable.
+    """
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    name = name or str(file)
+    with warnings.catch_warnings():                 # between 1x and 2x its limit Pillow only warns
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(file)
+        except Image.DecompressionBombError:        # above 2x its limit Pillow refuses by itself
+            raise UserError(f"{name} declares more than {2 * MAX_IMAGE_PIXELS / 1e6:.0f} megapixels (a "
+                            f"decompression bomb?); images of at most {MAX_IMAGE_PIXELS / 1e6:.0f} "
+                            "megapixels are read: resize it first") from None
+        except UnidentifiedImageError:
+            raise NotAnImage(f"cannot read {name}: it is not an image Pillow can read (try a .jpg or .png)") from None
+        except OSError as exc:
+            raise UserError(f"cannot read {name}: {exc.strerror or exc}") from None
+    width, height = img.size
+    if width * height > MAX_IMAGE_PIXELS:
+        img.close()
+        raise UserError(f"{name} declares {width} x {height} pixels ({width * height / 1e6:.0f} megapixels); "
+                        f"images of at most {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels are read: resize it first")
+    return img
 
 
 def _load_path(ds: Dataset) -> Path:
@@ -602,21 +698,51 @@ class _ArrayOnlyUnpickler(pickle.Unpickler):
 
 
 def read_cifar_batch(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """One CIFAR-10 python batch -> (N x 32 x 32 x 3 uint8 images, N int64 labels)."""
+    """One CIFAR-10 python batch -> (N x 32 x 32 x 3 uint8 images, N int64 labels).
+
+    The batch must be what the official files hold: a dict with b"data", an (N, 3072) uint8
+    array (three 32 x 32 planes per row), and b"labels", N class numbers 0..9. Anything else is
+    a DatasetError saying what is wrong (pickle.UnpicklingError for a class we refuse to load).
+    """
     batch = _ArrayOnlyUnpickler(io.BytesIO(raw), encoding="bytes").load()
-    data = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-    labels = np.asarray(batch[b"labels"], dtype=np.int64)
-    return np.ascontiguousarray(data), labels
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise DatasetError(f"a CIFAR-10 batch is a dict with b'data' and b'labels', this one is a "
+                           f"{type(batch).__name__}" + (f" with keys {sorted(batch)[:5]}" if isinstance(batch, dict)
+                                                        else ""))
+    data = batch[b"data"]
+    if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2 and data.shape[1] == 3072):
+        shape = getattr(data, "shape", None)
+        raise DatasetError(f"a CIFAR-10 batch's data is an (N, 3072) uint8 array, this one is a "
+                           f"{type(data).__name__}" + (f" of shape {shape}" if shape is not None else ""))
+    labels = np.asarray(batch[b"labels"])
+    if (labels.shape != (len(data),) or labels.dtype.kind not in "iu"
+            or (labels.size and not 0 <= labels.min() <= labels.max() <= 9)):
+        raise DatasetError(f"a CIFAR-10 batch's labels are {len(data)} class numbers 0..9, one per image")
+    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), labels.astype(np.int64)
 
 
 def load_cifar_tarball(tar_path: Path) -> ImageData:
-    """Read ``cifar-10-python.tar.gz`` (data_batch_1..5 and test_batch) without unpacking it."""
+    """Read ``cifar-10-python.tar.gz`` (data_batch_1..5 and test_batch) without unpacking it.
+
+    A damaged or foreign tarball is a DatasetError naming the file (and the batch at fault).
+    """
     parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    with tarfile.open(tar_path) as tar:
-        for member in tar.getmembers():
-            base = member.name.rsplit("/", 1)[-1]
-            if member.isfile() and (base.startswith("data_batch_") or base == "test_batch"):
-                parts[base] = read_cifar_batch(tar.extractfile(member).read())
+    member_name = ""
+    try:
+        with tarfile.open(tar_path) as tar:
+            for member in tar.getmembers():
+                base = member.name.rsplit("/", 1)[-1]
+                if member.isfile() and (base.startswith("data_batch_") or base == "test_batch"):
+                    member_name = member.name
+                    parts[base] = read_cifar_batch(tar.extractfile(member).read())
+    except DatasetError as exc:
+        raise DatasetError(f"{tar_path}: {member_name} is not a CIFAR-10 batch: {exc}") from None
+    except (tarfile.TarError, OSError, EOFError, zlib.error, pickle.UnpicklingError, ValueError, TypeError,
+            AttributeError, IndexError, KeyError) as exc:       # what a damaged archive or pickle raises
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        where = f" ({member_name})" if member_name else ""
+        raise DatasetError(f"{tar_path} is not a CIFAR-10 python tarball{where}: {reason}") from None
     train_names = sorted(k for k in parts if k.startswith("data_batch_"))
     if not train_names or "test_batch" not in parts:
         raise DatasetError(f"{tar_path} does not hold the CIFAR-10 python batches")

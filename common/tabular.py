@@ -18,7 +18,10 @@ Rules (stated, so a learner can predict what happens to their file):
   one-hot encoded, dropping the first level (a 2-level column becomes one 0/1 column under its own
   name, e.g. ``Sex`` with female=0, male=1); missing text becomes its own level "missing";
   text columns with more levels (names, tickets, free text) are dropped with a note;
-* a regression target must be numeric; a classification target needs 2..``max_classes`` classes.
+* a regression target must be numeric; a classification target needs 2..``max_classes`` classes;
+* column names are stripped of surrounding spaces, so two names that differ only by spaces
+  ("a" and " a") are refused as ambiguous (datasets.read_table also refuses numbers beyond
+  +/- datasets.MAX_MAGNITUDE in a user's file).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from common.cli import UserError
+from common.datasets import check_column_names
 
 MAX_CATEGORIES = 20
 MAX_CLASSES = 50
@@ -83,6 +87,7 @@ def design_matrix(frame, target: str | None = None, *, task: str = "regression",
     if frame is None or len(frame) == 0:
         raise UserError("the data has no rows")
     frame = frame.copy()
+    check_column_names(frame.columns, "the data")           # "a" and " a" would both become "a"
     frame.columns = [str(c).strip() for c in frame.columns]
     notes: list[str] = []
     check_columns(frame, list(drop), "column to drop")
@@ -196,12 +201,23 @@ def train_test_indices(n: int, test_fraction: float, seed: int) -> tuple[np.ndar
 
 
 def standardize(X: np.ndarray, mean: np.ndarray | None = None, scale: np.ndarray | None = None):
-    """(X - mean) / scale column-wise; constant columns get scale 1. Returns (Z, mean, scale)."""
+    """(X - mean) / scale column-wise; constant columns get scale 1. Returns (Z, mean, scale).
+
+    X is (n, d); mean and scale are (d,): the column means and standard deviations (divide by n),
+    computed here unless given (to standardise test rows with the training statistics).
+
+    The sums behind the mean and the squares behind the std would overflow to inf for values
+    near float's largest (1.8e308), so they are computed on X / m, m being each column's largest
+    magnitude, and scaled back by m: the same numbers in exact arithmetic. For the same reason Z
+    is X / scale - mean / scale, not (X - mean) / scale: 1e308 - (-1e308) overflows.
+    """
     if mean is None:
-        mean = X.mean(axis=0)
-        scale = X.std(axis=0)
+        m = np.abs(X).max(axis=0)                                   # (d,)
+        m = np.where((m > 0) & np.isfinite(m), m, 1.0)
+        mean = (X / m).mean(axis=0) * m
+        scale = (X / m).std(axis=0) * m
         scale = np.where(scale > 0, scale, 1.0)
-    return (X - mean) / scale, mean, scale
+    return X / scale - mean / scale, mean, scale
 
 
 def infer_task(series, max_classes: int = MAX_CATEGORIES) -> str:

@@ -407,12 +407,12 @@ def plot_interpolation(lab: Lab, zoom: float = 6.0, window: int = 120):
 
 def load_image(arg: str) -> tuple[np.ndarray, str]:
     """A file path or a registry name/alias (photo.jpg) -> (uint8 array (H, W[, 3]), display name)."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     where = datasets.resolve(arg)
     file = where if isinstance(where, Path) else datasets.path(where)
     try:
-        with Image.open(file) as img:
+        with datasets.open_image(file, arg) as img:        # refuses an image too large to decode
             img = img.convert("L") if img.mode in ("L", "1", "I", "I;16", "F") else img.convert("RGB")
             array = np.asarray(img)
     except UnidentifiedImageError:

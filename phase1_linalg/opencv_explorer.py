@@ -106,6 +106,10 @@ def load_bgr(arg: str) -> tuple[np.ndarray, str]:
     cv2 = _cv2()
     where = datasets.resolve(arg)
     file = where if isinstance(where, Path) else datasets.path(where)
+    try:                                # the header's size first: cv2.imread would allocate whatever it declares
+        datasets.open_image(file, arg).close()
+    except datasets.NotAnImage:         # a format only OpenCV reads: left to imread
+        pass
     image = cv2.imread(str(file), cv2.IMREAD_COLOR)
     if image is None:
         raise cli.UserError(f"OpenCV cannot read {arg} as an image (try a .jpg or .png)")

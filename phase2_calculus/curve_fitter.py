@@ -209,7 +209,7 @@ def fit_gd(model: Model, t: np.ndarray, y: np.ndarray, max_iter: int = 5000, rto
     """Gradient descent on the MSE with a backtracking (Armijo) step size.
 
     Start from theta = model.init(t, y) and lr = 1, with ``history`` holding the loss at the start.
-    Each step: g = mse_gradient(...); stop if g . g == 0. Double lr, then halve it until the
+    Each step: g = mse_gradient(...); stop if g . g == 0 (or overflows). Double lr, then halve it until the
     candidate theta - lr g has a finite loss at most L - lr (g . g) / 2 (if lr falls below 1e-20,
     give up and return the current fit). Take the step, append its loss to ``history`` and stop
     when the loss fell by at most rtol * max(L, 1e-300), or after ``max_iter`` steps. Returns
@@ -222,8 +222,9 @@ def fit_gd(model: Model, t: np.ndarray, y: np.ndarray, max_iter: int = 5000, rto
     lr = 1.0
     for _ in range(max_iter):
         g = mse_gradient(model, theta, t, y)
-        g2 = float(g @ g)
-        if g2 == 0.0:
+        with np.errstate(over="ignore"):
+            g2 = float(g @ g)
+        if g2 == 0.0 or not np.isfinite(g2):       # at a minimum, or a gradient beyond float's range
             break
         lr *= 2.0
         while True:

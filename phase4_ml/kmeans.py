@@ -371,7 +371,7 @@ def run_image(args, out) -> int:
             raise cli.UserError(f"dataset {where!r} is not an image")
     else:
         try:
-            with Image.open(where) as img:
+            with datasets.open_image(where, args.image) as img:   # refuses an image too large to decode
                 image = np.asarray(img.convert("RGB"))
         except (UnidentifiedImageError, OSError) as exc:
             raise cli.UserError(f"cannot read {where} as an image: {exc}") from None

@@ -89,7 +89,9 @@ def load_bundle(folder: str | Path) -> Bundle:
         check_meta(meta)
         kind = meta["model"]["kind"]
         raw = (folder / "model.npz").read_bytes()       # hashed and parsed from the same bytes
-        if sha256_of(raw) != meta.get("npz_sha256"):
+        if not isinstance(meta.get("npz_sha256"), str):
+            raise ValueError("model.json does not name the sha256 of its model.npz (saved by an older version?)")
+        if sha256_of(raw) != meta["npz_sha256"]:
             raise ValueError("model.npz is not the file model.json was saved with (its sha256 differs: "
                              "a save cut short, or files from two runs)")
         with np.load(io.BytesIO(raw), allow_pickle=False) as data:
