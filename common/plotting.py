@@ -239,11 +239,16 @@ def fit_to_screen(fig, margin=WINDOW_MARGIN) -> None:
         fig.set_size_inches(new_w, new_h, forward=True)
     if not _SHOW:
         return
-    window = getattr(getattr(fig.canvas, "manager", None), "window", None)
-    if window is not None and hasattr(window, "wm_geometry"):      # Tk: top-left, so the toolbar shows
+    manager = getattr(fig.canvas, "manager", None)
+    window = getattr(manager, "window", None)
+    if window is not None and hasattr(window, "wm_geometry"):      # Tk
         try:
-            window.wm_geometry("+0+0")
-        except Exception:
+            # Tk's toolbar frame is made as wide as the figure was: left alone it holds the window wide
+            toolbar = getattr(manager, "toolbar", None)
+            if toolbar is not None and hasattr(toolbar, "configure"):
+                toolbar.configure(width=int(new_w * fig.dpi))   # Tk rescales it when it maps
+            window.wm_geometry("+0+0")                              # top-left, so the toolbar shows
+        except Exception:                                           # the window is being closed
             pass
 
 

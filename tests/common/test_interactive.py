@@ -1,7 +1,11 @@
 """common.plotting's desktop helpers: windows that fit a 1280x800 screen, non-blocking shows, live animations.
 
-Headless (Agg) throughout: a live animation is a FuncAnimation whose timer we step by hand.
+Headless (Agg) for the most part: a live animation is a FuncAnimation whose timer we step by hand. One test
+opens real Tk windows on an Xvfb server (skipped where Xvfb is not installed).
 """
+
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,3 +110,93 @@ def test_keep_alive_and_process_events_do_not_block_headless(agg):
     plotting.process_events()
     plotting.keep_alive(3600)                        # returns at once without a window
     assert agg.fignum_exists(fig.number)
+
+
+# ----------------------------------------------------------------------------- a real Tk window on Xvfb
+
+REAL_WINDOW_PROBE = r'''
+import json
+import numpy as np
+import matplotlib.pyplot as plt
+from common import plotting
+
+report = {"show": plotting.setup(False), "screen": plotting.screen_size()}
+
+def outer(fig):
+    window = fig.canvas.manager.window
+    window.update()
+    return [window.winfo_width(), window.winfo_height()]
+
+from phase4_ml import backprop_viz as bv
+viz = bv.Visualizer(bv.Trainer([2, 4, 4, 1], "tanh", "xor", seed=0))
+plotting.interactive_show(viz.fig)
+plotting.keep_alive(0.3)
+report["backprop_viz"] = outer(viz.fig)
+plt.close(viz.fig)
+
+from phase3_probability import distribution_visualizer as dv
+explorer = dv.Explorer(__import__("pathlib").Path(OUT), np.random.default_rng(0), reps=500)
+explorer.run("normal 0 1")                      # returns with the window open...
+explorer.run("sample 10000")                    # ...and the next command runs at once
+fig = explorer.window
+report["repl"] = {"open": bool(fig.canvas.manager.window.winfo_exists()), "title": fig.axes[0].get_title(),
+                  "size": outer(fig)}
+titles = []
+explorer.run("clt 12")                          # saves the PNG and the GIF, then starts the live animation
+fig.canvas.mpl_connect("draw_event", lambda event: titles.append(fig.axes[0].get_title()))
+plotting.keep_alive(2.2)                        # real Tk timers play the frames, 0.5 s apart
+report["clt_titles"] = titles
+
+from phase1_linalg import image_lab as il
+viewer = il.Viewer(True)
+viewer.show(np.zeros((512, 512, 3), np.uint8), "original")
+report["image_lab"] = outer(viewer.fig)
+print(json.dumps(report))
+'''
+
+
+@pytest.fixture
+def xvfb():
+    """A 1280x800 X server at 100 dpi (Tk scales figures by 100/96 there, as on the issue's desktop)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb) so no real window can be opened")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-dpi", "100",
+                               "-nolisten", "tcp"], pass_fds=(write_end,), stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()         # Xvfb writes its display number once it accepts clients
+    if not number:
+        server.kill()
+        pytest.skip("Xvfb did not start")
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.mark.gui
+def test_real_tk_windows_fit_the_screen_and_never_block(xvfb, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("tkinter")
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, DISPLAY=xvfb, MPLBACKEND="TkAgg", PYTHONPATH=str(repo))
+    env.pop("MLFP_SCREEN", None)
+    code = f"OUT = {str(tmp_path)!r}\n" + REAL_WINDOW_PROBE
+    proc = subprocess.run([sys.executable, "-c", code], cwd=repo, env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["show"] is True and report["screen"] == [1280, 800]
+    for name in ("backprop_viz", "image_lab"):
+        width, height = report[name]                 # the Tk window: canvas + toolbar (no title bar on Xvfb)
+        assert width <= 1280 and height <= 800 - 40, (name, report[name])   # room left for a title bar
+    assert report["repl"]["open"] and report["repl"]["title"].startswith("10,000 samples of normal(0, 1)")
+    assert report["repl"]["size"][1] <= 760
+    sizes = [int(t.split("n = ")[1].split()[0]) for t in report["clt_titles"] if "n = " in t]
+    assert len(set(sizes)) >= 3 and sizes == sorted(sizes), report["clt_titles"]   # frames advanced on their own
