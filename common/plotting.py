@@ -64,7 +64,10 @@ def figure(*args, **kwargs):
     """``plt.subplots`` with the shared style (call :func:`setup` first)."""
     import matplotlib.pyplot as plt
 
-    return plt.subplots(*args, **kwargs)
+    fig, axes = plt.subplots(*args, **kwargs)
+    if _SHOW:                           # a window: never larger than the screen (saved files headless: as asked)
+        fit_to_screen(fig)
+    return fig, axes
 
 
 def save(fig, path: str | os.PathLike, **kwargs) -> Path:
@@ -104,6 +107,8 @@ def show() -> None:
     import matplotlib.pyplot as plt
 
     if _SHOW:
+        for number in plt.get_fignums():        # figures made with plt.figure directly fit too
+            fit_to_screen(plt.figure(number))
         plt.show(block=True)        # blocks even after interactive_show's plt.ion()
     plt.close("all")
 

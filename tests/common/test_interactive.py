@@ -200,3 +200,18 @@ def test_real_tk_windows_fit_the_screen_and_never_block(xvfb, tmp_path):
     assert report["repl"]["size"][1] <= 760
     sizes = [int(t.split("n = ")[1].split()[0]) for t in report["clt_titles"] if "n = " in t]
     assert len(set(sizes)) >= 3 and sizes == sorted(sizes), report["clt_titles"]   # frames advanced on their own
+
+
+def test_every_shown_figure_is_fitted(agg, monkeypatch):
+    monkeypatch.setattr(plotting, "_SHOW", True)              # as with a display
+    wide, _ = plotting.figure(1, 4, figsize=(16, 4.3))         # linalg_basics' strip of four panels
+    tall = agg.figure(figsize=(8, 9))                          # made with plt.figure, not plotting.figure
+    assert plotting.window_size(wide)[0] <= 1280 and plotting.window_size(tall)[1] > 800
+    shown = []
+    monkeypatch.setattr(agg, "show", lambda *a, **k: shown.extend(
+        plotting.window_size(agg.figure(n)) for n in agg.get_fignums()))
+    plotting.show()
+    assert len(shown) == 2 and all(w <= 1280 and h <= 800 for w, h in shown), shown
+    monkeypatch.setattr(plotting, "_SHOW", False)              # headless: figures keep the size asked for
+    big, _ = plotting.figure(figsize=(16, 4.3))
+    assert tuple(big.get_size_inches()) == (16, 4.3)
