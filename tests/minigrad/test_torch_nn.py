@@ -525,3 +525,15 @@ def test_functional_names_match_torch_forms():
     kept = F.dropout(mg.ones(1000)).numpy()
     assert set(np.unique(kept)) == {0.0, 2.0}                      # torch's default p = 0.5
     assert F.dropout(mg.ones(5), training=False).numpy().tolist() == [1.0] * 5
+
+
+def test_torch_module_paths_work():
+    import minigrad.nn.init as init
+    from minigrad.nn.utils import clip_grad_norm_
+
+    assert mg.nn is nn and nn.functional is F and init.xavier_uniform_ is nn.init.xavier_uniform_
+    assert clip_grad_norm_ is mg.nn.utils.clip_grad_norm_
+    for name in ("Identity", "ModuleList", "ModuleDict", "Conv1d", "AvgPool2d", "CrossEntropyLoss", "BCELoss"):
+        assert getattr(mg, name) is getattr(nn, name)
+    for name in ("nll_loss", "binary_cross_entropy_with_logits", "one_hot", "scaled_dot_product_attention"):
+        assert getattr(mg, name) is getattr(F, name)
