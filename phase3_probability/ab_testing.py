@@ -29,6 +29,7 @@ results and stopping at the first p < 0.05 inflates that false-positive rate.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -335,21 +336,39 @@ def plot_rates(r: ABResult, names: tuple[str, str]):
     return fig
 
 
+def sampling_curves(r: ABResult, points: int = 500) -> dict:
+    """The two sampling distributions N(p_g, p_g (1 - p_g) / n_g) on one grid, in percentage points.
+
+    Returns {"x": rates in % (shape (points,)), "control": density, "treatment": density,
+    "overlap": min(control, treatment)}, each density per percentage point (shape (points,)). A
+    density of the rate as a fraction is 100 times a density per percentage point: the axis is
+    stretched 100 times, so the height shrinks 100 times (the area stays 1). The grid spans 4
+    standard errors either side of both rates. The overlap is taken from the same curves that are
+    drawn, so it can never rise above them.
+    """
+    se = np.sqrt([r.p_a * (1 - r.p_a) / r.n_a, r.p_b * (1 - r.p_b) / r.n_b])      # (2,)
+    lo = min(r.p_a - 4 * se[0], r.p_b - 4 * se[1])
+    hi = max(r.p_a + 4 * se[0], r.p_b + 4 * se[1])
+    x = np.linspace(lo, hi, points)                                             # rate as a fraction
+    densities = []
+    for p, s in zip((r.p_a, r.p_b), se):
+        s = max(s, 1e-12)                        # a 0% or 100% rate has no spread: a very thin spike
+        density = np.exp(-0.5 * ((x - p) / s) ** 2) / (s * math.sqrt(2 * math.pi))   # per unit of rate
+        densities.append(density / 100)                                              # per percentage point
+    return {"x": x * 100, "control": densities[0], "treatment": densities[1],
+            "overlap": np.minimum(densities[0], densities[1])}
+
+
 def plot_sampling(r: ABResult, names: tuple[str, str]):
     """The two sampling distributions N(p_g, p_g(1-p_g)/n_g) of the estimated rates, and their overlap."""
     fig, ax = plotting.figure(figsize=(8, 4.5))
+    curves = sampling_curves(r)
     se = np.sqrt([r.p_a * (1 - r.p_a) / r.n_a, r.p_b * (1 - r.p_b) / r.n_b])
-    lo = min(r.p_a - 4 * se[0], r.p_b - 4 * se[1])
-    hi = max(r.p_a + 4 * se[0], r.p_b + 4 * se[1])
-    x = np.linspace(lo, hi, 500)
-    curves = []
-    for p, s, name, colour in zip((r.p_a, r.p_b), se, names, ("tab:blue", "tab:orange")):
-        y = np.exp(-0.5 * ((x - p) / max(s, 1e-12)) ** 2) / (max(s, 1e-12) * math.sqrt(2 * math.pi))
-        curves.append(y)
-        y = y / 100  # density per percentage point
-        ax.plot(x * 100, y, color=colour, lw=2, label=f"{name}: {p:.2%} +- {s:.2%} (SE)")
-        ax.fill_between(x * 100, 0, y, color=colour, alpha=0.2)
-    ax.fill_between(x * 100, 0, np.minimum(*curves), color="tab:red", alpha=0.35, label="overlap")
+    for key, p, s, name, colour in zip(("control", "treatment"), (r.p_a, r.p_b), se, names,
+                                       ("tab:blue", "tab:orange")):
+        ax.plot(curves["x"], curves[key], color=colour, lw=2, label=f"{name}: {p:.2%} +- {s:.2%} (SE)")
+        ax.fill_between(curves["x"], 0, curves[key], color=colour, alpha=0.2)
+    ax.fill_between(curves["x"], 0, curves["overlap"], color="tab:red", alpha=0.35, label="overlap")
     ax.set(xlabel="conversion rate (%)", ylabel="density per percentage point",
            title="Sampling distributions of the two rates")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False)
@@ -375,6 +394,75 @@ def plot_simulation(sim: dict, alpha: float):
     return fig
 
 
+# ----------------------------------------------------------------------------- the report as text (CLI and dashboard)
+
+
+def _pct(x: float) -> str:
+    return f"{x:+.1%}" if math.isfinite(x) else "undefined (no conversions in control)"
+
+
+def report_figures(r: ABResult) -> dict[str, str]:
+    """The report's numbers as the CLI prints them (text), one entry per figure.
+
+    The web dashboard shows these same strings, so the page and the terminal cannot disagree.
+    """
+    lo, hi = r.ci_lift
+    return {
+        "rate_control": f"{r.p_a:.2%}", "rate_treatment": f"{r.p_b:.2%}",
+        "lift": _pct(r.lift), "difference": f"{r.diff * 100:+.2f}",
+        "z": f"{r.z:.2f}", "p_value": f"{r.p_value:.3f}", "p_value_exact": f"{r.p_value:.6g}",
+        "ci_difference": f"[{r.ci_diff[0] * 100:+.3f}, {r.ci_diff[1] * 100:+.3f}]",
+        "ci_lift": f"[{lo:.2%}, {hi:.2%}]" if math.isfinite(lo) else "undefined (a group has no conversions)",
+        "effect_h": f"{r.effect_h:.4f}", "power": f"{r.power:.1%}",
+        "n_for_power": f"{r.n_for_power:,}" if r.n_for_power else "",
+        "level": f"{1 - r.alpha:.0%}", "target_power": f"{r.target_power:.0%}",
+        "decision": "SIGNIFICANT" if r.significant else "NOT SIGNIFICANT",
+    }
+
+
+def report_lines(r: ABResult, names: tuple[str, str], title: str) -> list[str]:
+    """The whole text report (the CLI prints it line by line)."""
+    f = report_figures(r)
+    lines = [f"=== A/B Test: {title} ===", "",
+             f"{names[0]}: {r.n_a:,} visitors, {r.k_a:,} conversions ({f['rate_control']})",
+             f"{names[1]}: {r.n_b:,} visitors, {r.k_b:,} conversions ({f['rate_treatment']})", "",
+             f"Observed lift: {f['lift']}  (difference {f['difference']} percentage points)", "",
+             "Statistical Analysis:",
+             f"  Test statistic: z = {f['z']}  (pooled two-proportion z-test)",
+             f"  P-value: {f['p_value']}  (two-sided; {f['p_value_exact']})",
+             f"  {f['level']} CI for difference: {f['ci_difference']} percentage points",
+             f"  {f['level']} CI for lift: {f['ci_lift']}",
+             f"  Effect size: Cohen's h = {f['effect_h']}",
+             f"  Power for this lift at these sample sizes: {f['power']}"]
+    if r.n_for_power:
+        lines.append(f"  Visitors per group for {f['target_power']} power: {f['n_for_power']}")
+    return lines + [""] + conclusion(r)
+
+
+def peeking_simulation(r: ABResult, experiments: int, looks: int, seed: int) -> dict:
+    """A/A tests at the pooled rate of ``r``'s groups and with their sizes (see :func:`simulate_null`).
+
+    Adds "rate" (the pooled rate), "experiments" and "deciles" (share of p-values in each tenth
+    of [0, 1], shape (10,)) to the simulation's dict. ``looks`` is capped at the smaller group's
+    size (a look needs at least one new visitor per group).
+    """
+    rate = (r.k_a + r.k_b) / (r.n_a + r.n_b)
+    looks = min(looks, r.n_a, r.n_b)
+    sim = simulate_null(r.n_a, r.n_b, rate, experiments, looks, r.alpha, np.random.default_rng(seed))
+    deciles = np.histogram(sim["p_values"], bins=10, range=(0, 1))[0] / len(sim["p_values"])
+    return {**sim, "rate": rate, "experiments": experiments, "deciles": deciles}
+
+
+def simulation_lines(sim: dict, alpha: float) -> list[str]:
+    """The simulation's text report (the CLI prints it after the test's report)."""
+    return [f"=== Simulation: {sim['experiments']:,} A/A tests (both groups convert at {sim['rate']:.2%}) ===",
+            "  p-value deciles (uniform would be 10% each): " + " ".join(f"{d:.1%}" for d in sim["deciles"]),
+            f"  KS distance to Uniform(0, 1): {sim['ks_uniform']:.4f}",
+            f"  False-positive rate, one look at the end: {sim['fpr_once']:.1%}  (α = {alpha:.0%})",
+            f"  False-positive rate, peeking at {sim['looks']} looks and stopping at p < {alpha:g}: "
+            f"{sim['fpr_peeking']:.1%}"]
+
+
 # ----------------------------------------------------------------------------- CLI
 
 
@@ -387,11 +475,31 @@ def _counts(values: list[str], name: str) -> tuple[int, int]:
     return visitors, conversions
 
 
-def _pct(x: float) -> str:
-    return f"{x:+.1%}" if math.isfinite(x) else "undefined (no conversions in control)"
+def serve_main(argv: list[str]) -> int:
+    """``ab_testing.py serve [--host H] [--port P]``: the web dashboard under waitress."""
+    parser = cli.make_parser("Serve the A/B testing dashboard: a web page and its JSON API under /api/.",
+                             prog="phase3_probability/ab_testing.py serve", seed=False, out=False, show=False)
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5000, help="TCP port (default 5000; 0 picks a free one)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        raise cli.UserError(f"--port must be in 0..65535, got {args.port}")
+    from phase3_probability.ab_dashboard import serve
+
+    def ready(port):
+        print(f"A/B testing dashboard on http://{args.host}:{port}/ (waitress; Ctrl-C to stop)", flush=True)
+
+    try:
+        serve(args.host, args.port, on_ready=ready)
+    except OSError as exc:
+        raise cli.UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:
+        return serve_main(argv[1:])
     parser = cli.make_parser(__doc__, prog="phase3_probability/ab_testing.py")
     parser.add_argument("--control", nargs=2, metavar=("VISITORS", "CONVERSIONS"), default=["4532", "203"],
                         help="control (A) counts (default 4532 203)")
@@ -428,41 +536,15 @@ def main(argv: list[str] | None = None) -> int:
     plotting.setup(args.no_show)
     out = cli.out_dir(args, "ab_testing")
 
-    level = f"{1 - args.alpha:.0%}"
-    print(f"=== A/B Test: {args.title} ===\n")
-    print(f"{names[0]}: {n_a:,} visitors, {k_a:,} conversions ({r.p_a:.2%})")
-    print(f"{names[1]}: {n_b:,} visitors, {k_b:,} conversions ({r.p_b:.2%})\n")
-    print(f"Observed lift: {_pct(r.lift)}  (difference {r.diff * 100:+.2f} percentage points)\n")
-    print("Statistical Analysis:")
-    print(f"  Test statistic: z = {r.z:.2f}  (pooled two-proportion z-test)")
-    print(f"  P-value: {r.p_value:.3f}  (two-sided; {r.p_value:.6g})")
-    lo, hi = r.ci_diff
-    print(f"  {level} CI for difference: [{lo * 100:+.3f}, {hi * 100:+.3f}] percentage points")
-    lo, hi = r.ci_lift
-    ci_lift = f"[{lo:.2%}, {hi:.2%}]" if math.isfinite(lo) else "undefined (a group has no conversions)"
-    print(f"  {level} CI for lift: {ci_lift}")
-    print(f"  Effect size: Cohen's h = {r.effect_h:.4f}")
-    print(f"  Power for this lift at these sample sizes: {r.power:.1%}")
-    if r.n_for_power:
-        print(f"  Visitors per group for {args.power:.0%} power: {r.n_for_power:,}")
-    print()
-    for line in conclusion(r):
+    for line in report_lines(r, names, args.title):
         print(line)
-
     paths = [plotting.save(plot_rates(r, names), out / "conversion_rates.png"),
              plotting.save(plot_sampling(r, names), out / "sampling_distributions.png")]
     if args.simulate:
-        rng = np.random.default_rng(args.seed)
-        rate = (k_a + k_b) / (n_a + n_b)
-        looks = min(args.looks, n_a, n_b)
-        sim = simulate_null(n_a, n_b, rate, args.experiments, looks, args.alpha, rng)
-        print(f"\n=== Simulation: {args.experiments:,} A/A tests (both groups convert at {rate:.2%}) ===")
-        deciles = np.histogram(sim["p_values"], bins=10, range=(0, 1))[0] / len(sim["p_values"])
-        print("  p-value deciles (uniform would be 10% each): " + " ".join(f"{d:.1%}" for d in deciles))
-        print(f"  KS distance to Uniform(0, 1): {sim['ks_uniform']:.4f}")
-        print(f"  False-positive rate, one look at the end: {sim['fpr_once']:.1%}  (α = {args.alpha:.0%})")
-        print(f"  False-positive rate, peeking at {looks} looks and stopping at p < {args.alpha:g}: "
-              f"{sim['fpr_peeking']:.1%}")
+        sim = peeking_simulation(r, args.experiments, args.looks, args.seed)
+        print()
+        for line in simulation_lines(sim, args.alpha):
+            print(line)
         paths.append(plotting.save(plot_simulation(sim, args.alpha), out / "simulation.png"))
     print("\nSaved: " + ", ".join(str(p) for p in paths))
     plotting.show()

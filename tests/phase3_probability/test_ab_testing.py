@@ -167,3 +167,29 @@ def test_cli_bad_csv(run_main, tmp_path):
     bad.write_text("")
     assert_user_error(run_main(ab.main, "--csv", bad, "--no-show", "--out", tmp_path), "bad.csv")
     assert not list(tmp_path.glob("*.png"))
+
+
+@pytest.mark.parametrize("n_a,k_a,n_b,k_b", [(4532, 203, 4621, 248), (300, 30, 320, 21)])
+def test_sampling_figure_overlap_never_above_the_curves(n_a, k_a, n_b, k_b):
+    """The figure's data: each curve is the normal density per percentage point (scipy, to 1e-9), and the
+    shaded overlap is drawn from the same curves, so it is nowhere taller than either of them."""
+    import matplotlib.pyplot as plt
+
+    r = ab.analyse(n_a, k_a, n_b, k_b)
+    fig = ab.plot_sampling(r, ("A", "B"))
+    ax = fig.axes[0]
+    (xa, ya), (xb, yb) = (line.get_data() for line in ax.get_lines())
+    for (x, y), p, n in (((xa, ya), r.p_a, n_a), ((xb, yb), r.p_b, n_b)):
+        se_pp = math.sqrt(p * (1 - p) / n) * 100
+        np.testing.assert_allclose(y, stats.norm.pdf(x, p * 100, se_pp), rtol=1e-9, atol=1e-12)
+    overlap = next(c for c in ax.collections if c.get_label() == "overlap")
+    vertices = np.concatenate([path.vertices for path in overlap.get_paths()])
+    assert vertices[:, 1].max() <= min(ya.max(), yb.max()) * (1 + 1e-9)
+    # pointwise: at every x of the line's grid, the fill's highest vertex there is under both curves
+    heights = np.zeros_like(xa)
+    index = np.searchsorted(xa, vertices[:, 0]).clip(0, len(xa) - 1)
+    on_grid = np.isclose(xa[index], vertices[:, 0], rtol=0, atol=1e-12)
+    np.maximum.at(heights, index[on_grid], vertices[on_grid, 1])
+    assert np.all(heights <= np.minimum(ya, yb) * (1 + 1e-9) + 1e-15)
+    assert heights.max() > 0                       # and there is an overlap to see
+    plt.close(fig)
