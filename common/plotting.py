@@ -328,7 +328,9 @@ def animate(fig, update, frames, interval_ms: int = 50, gif_path=None, fps: int 
                 update(i)
             return []
 
-        animation = FuncAnimation(fig, draw_frame, frames=indices, interval=interval_ms,
+        # the window's first draw shows frame 0 (init_func); each timer tick then draws the next one
+        animation = FuncAnimation(fig, draw_frame, frames=indices[1:] or indices,
+                                  init_func=lambda: draw_frame(indices[0]), interval=interval_ms,
                                   repeat=False, blit=False, cache_frame_data=False)
         fig._mlfp_animation = animation
         _ANIMATIONS[:] = [a for a in _ANIMATIONS if a.event_source is not None]   # drop finished ones

@@ -210,7 +210,9 @@ def test_clt_animates_frame_by_frame_in_the_window(window, tmp_path):
     titles, widths = [], []
     fig.canvas.mpl_connect("draw_event", lambda event: (titles.append(fig.axes[0].get_title()),
                                                         widths.append(np.ptp(fig.axes[0].get_xlim()))))
-    animation._init_draw()                       # what the window's first draw does
+    animation._init_draw()                       # what the window's first draw does: frame 0
+    titles.append(fig.axes[0].get_title())
+    widths.append(np.ptp(fig.axes[0].get_xlim()))
     while animation.event_source is not None and animation._step():   # what each timer tick does
         pass
     sizes = [int(t.split("n = ")[1].split()[0]) for t in titles]

@@ -171,7 +171,8 @@ def test_centroids_move_live_in_the_window_and_every_figure_fits(monkeypatch, tm
         (fig,) = [f for f in figures if getattr(f, "_mlfp_animation", None)]
         animation = fig._mlfp_animation
         fig.canvas.mpl_connect("draw_event", lambda event: titles.append(fig.axes[0].get_title()))
-        animation._init_draw()                    # the window's first draw, then one timer tick per frame
+        animation._init_draw()                    # the window's first draw (frame 0), then a timer tick per frame
+        titles.append(fig.axes[0].get_title())
         while animation.event_source is not None and animation._step():
             pass
 
