@@ -121,7 +121,8 @@ class Module:
             yield child
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """(dotted name, module) for this module ("") and every module inside it, each once."""
+        """(dotted name, module) for this module ("") and every module inside it, depth first, each
+        module once even when it appears twice (as torch)."""
         seen = set()
         stack = [(prefix, self)]
         while stack:
@@ -257,8 +258,11 @@ class Module:
             if name not in state:
                 continue
             value = state[name]
-            value = value.numpy() if hasattr(value, "numpy") and not isinstance(value, np.ndarray) else value
-            value = np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)
+            if isinstance(value, Tensor):
+                value = value.numpy()
+            elif hasattr(value, "detach"):                    # a torch tensor
+                value = value.detach().cpu().numpy()
+            value = np.asarray(value)
             if value.shape != tensor.shape:
                 raise ValueError(f"state_dict: {name} has shape {value.shape}, model expects {tensor.shape}")
             tensor.data = backend.to_device(value.astype(tensor.dtype), tensor.device)
@@ -694,6 +698,8 @@ class Embedding(Module):
         if self.padding_idx is not None:
             return embedding(ids, self.weight, self.padding_idx)
         ids = ids.data if isinstance(ids, Tensor) else self.weight.xp.asarray(ids)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.num_embeddings):   # NumPy would wrap -1 silently
+            raise IndexError(f"Embedding: index out of range: ids must be in 0 to {self.num_embeddings - 1}")
         return self.weight[ids]
 
     def extra_repr(self) -> str:

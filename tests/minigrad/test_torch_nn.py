@@ -270,6 +270,24 @@ def test_embedding_padding_row_starts_at_zero_and_gets_no_gradient(padding_idx):
     _same_error(lambda: ours(np.array([6])), lambda: theirs(torch.tensor([6])))
 
 
+@pytest.mark.parametrize("bad", [-1, 6])
+def test_embedding_refuses_ids_outside_the_table_like_torch(bad):
+    ours, theirs = nn.Embedding(6, 3), torch.nn.Embedding(6, 3)
+    _same_error(lambda: ours(np.array([0, bad])), lambda: theirs(torch.tensor([0, bad])))   # -1 used to wrap
+    _same_error(lambda: ours(mg.tensor(np.array([bad]))), lambda: theirs(torch.tensor([bad])))
+
+
+def test_load_state_dict_takes_torch_tensors_and_minigrad_tensors():
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    ours = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    state = {k: v for k, v in theirs.state_dict().items() if not k.endswith("num_batches_tracked")}
+    ours.load_state_dict(state)
+    for k, v in ours.state_dict().items():
+        np.testing.assert_array_equal(v, state[k].numpy())
+    ours.load_state_dict({k: mg.tensor(v * 2) for k, v in ours.state_dict().items()})
+    np.testing.assert_array_equal(ours[0].weight.numpy(), 2 * state["0.weight"].numpy())
+
+
 def test_embedding_refuses_a_padding_idx_outside_the_table():
     with pytest.raises(ValueError, match="padding_idx"):
         nn.Embedding(3, 2, padding_idx=3)
