@@ -555,3 +555,43 @@ def test_torch_module_paths_work():
         assert getattr(mg, name) is getattr(nn, name)
     for name in ("nll_loss", "binary_cross_entropy_with_logits", "one_hot", "scaled_dot_product_attention"):
         assert getattr(mg, name) is getattr(F, name)
+
+
+def test_float32_inputs_give_float32_results_and_gradients_as_torch():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((4, 3, 6, 6)).astype(np.float32)
+    y = rng.uniform(0, 1, (4, 3, 6, 6)).astype(np.float32)
+    cases = [
+        (lambda a: F.avg_pool2d(a, 2), lambda a: TF.avg_pool2d(a, 2)),
+        (lambda a: F.adaptive_avg_pool2d(a, 3), lambda a: TF.adaptive_avg_pool2d(a, 3)),
+        (lambda a: F.max_pool2d(a, 3, 2, 1), lambda a: TF.max_pool2d(a, 3, 2, 1)),
+        (lambda a: F.pad(a, (1, 2)), lambda a: TF.pad(a, (1, 2))),
+        (F.silu, TF.silu), (F.softplus, TF.softplus), (F.leaky_relu, TF.leaky_relu),
+        (lambda a: F.huber_loss(a, mg.tensor(y)), lambda a: TF.huber_loss(a, torch.tensor(y))),
+        (lambda a: F.l1_loss(a, mg.tensor(y)), lambda a: TF.l1_loss(a, torch.tensor(y))),
+        (lambda a: F.binary_cross_entropy_with_logits(a, mg.tensor(y)),
+         lambda a: TF.binary_cross_entropy_with_logits(a, torch.tensor(y))),
+        (lambda a: F.binary_cross_entropy(a.sigmoid(), y), lambda a: TF.binary_cross_entropy(a.sigmoid(),
+                                                                                           torch.tensor(y))),
+        (lambda a: F.cross_entropy(a.reshape(-1, 6), np.arange(72) % 6, label_smoothing=0.2),
+         lambda a: TF.cross_entropy(a.reshape(-1, 6), torch.arange(72) % 6, label_smoothing=0.2)),
+        (lambda a: F.scaled_dot_product_attention(a, a, a, is_causal=True),
+         lambda a: TF.scaled_dot_product_attention(a, a, a, is_causal=True)),
+    ]
+    for fn_mg, fn_torch in cases:       # float32 rounding: agreement to 1e-5
+        _compare(fn_mg, fn_torch, [x], tol=1e-5)
+        ours = mg.tensor(x, requires_grad=True)
+        fn_mg(ours).sum().backward()
+        assert ours.grad.dtype == np.float32
+
+
+def test_sequential_of_an_ordered_dict_keeps_the_names():
+    from collections import OrderedDict
+
+    ours = nn.Sequential(OrderedDict([("fc", nn.Linear(3, 4)), ("act", nn.ReLU()), ("out", nn.Linear(4, 1))]))
+    theirs = torch.nn.Sequential(OrderedDict([("fc", torch.nn.Linear(3, 4)), ("act", torch.nn.ReLU()),
+                                              ("out", torch.nn.Linear(4, 1))]))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["fc.weight", "fc.bias", "out.weight", "out.bias"]
+    theirs, pairs = _twin(ours.double(), theirs)
+    _compare(ours, theirs, [np.random.default_rng(11).standard_normal((5, 3))], params=pairs)
+    assert isinstance(ours.state_dict(), OrderedDict) and len(ours) == 3 and ours[2] is ours.out
