@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 
 
@@ -44,7 +45,7 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
         parameters = [parameters]
     for p in parameters:
         if p.grad is not None:
-            np.clip(p.grad, -clip_value, clip_value, out=p.grad)
+            backend.module_of(p.grad).clip(p.grad, -clip_value, clip_value, out=p.grad)
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]

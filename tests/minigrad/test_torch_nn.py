@@ -351,6 +351,15 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
+def test_clip_grad_value_matches_torch():
+    g = np.random.default_rng(12).standard_normal((5, 4))
+    ours, theirs = mg.Parameter(np.zeros((5, 4))), torch.zeros(5, 4, dtype=torch.float64, requires_grad=True)
+    ours.grad, theirs.grad = g.copy(), torch.tensor(g)
+    nn.utils.clip_grad_value_([ours], 0.5)
+    torch.nn.utils.clip_grad_value_([theirs], 0.5)
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
 # ----------------------------------------------------------------------------- losses
 def _inputs(seed=0):
     rng = np.random.default_rng(seed)
