@@ -215,8 +215,7 @@ def cross_entropy(logits: Tensor, targets, reduction: str = "mean", *, ignore_in
         raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype} "
                         "(convert with .astype(np.int64) if they are whole numbers)")
     if t.shape != logits.shape[:-1]:
-        raise ValueError(f"cross_entropy: logits {logits.shape} need targets of shape {logits.shape[:-1]}, "
-                         f"got {t.shape}")
+        _wrong_target_shape("cross_entropy", logits.shape, t.shape)
     lo, hi = (int(t.min()), int(t.max())) if t.size else (0, 0)
     if label_smoothing or lo <= ignore_index <= hi:              # a target may be ignored
         return cross_entropy_reference(logits, t, reduction, ignore_index=ignore_index,
@@ -281,8 +280,7 @@ def cross_entropy_reference(logits: Tensor, targets, reduction: str = "mean", *,
     if t.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
     if t.shape != logits.shape[:-1]:
-        raise ValueError(f"cross_entropy: logits {logits.shape} need targets of shape {logits.shape[:-1]}, "
-                         f"got {t.shape}")
+        _wrong_target_shape("cross_entropy", logits.shape, t.shape)
     keep = t != ignore_index                                               # (...) rows that count
     used = t[keep]
     if used.size and (int(used.min()) < 0 or int(used.max()) >= classes):
@@ -309,8 +307,7 @@ def nll_loss(log_probs: Tensor, targets, *, ignore_index: int = -100, reduction:
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"nll_loss: targets must be integer class indices, got dtype {t.dtype}")
     if t.shape != log_probs.shape[:-1]:
-        raise ValueError(f"nll_loss: input {log_probs.shape} needs targets of shape {log_probs.shape[:-1]}, "
-                         f"got {t.shape}")
+        _wrong_target_shape("nll_loss", log_probs.shape, t.shape)
     keep = t != ignore_index
     used = t[keep]
     if used.size and (int(used.min()) < 0 or int(used.max()) >= classes):
@@ -322,6 +319,15 @@ def nll_loss(log_probs: Tensor, targets, *, ignore_index: int = -100, reduction:
     if reduction == "mean":
         return losses.sum() / float(keep.sum())
     return _reduce(losses, reduction)
+
+
+def _wrong_target_shape(name: str, shape: tuple, got: tuple):
+    """Raise the shape error, saying how to fix torch's class-at-axis-1 layout when that is what it is."""
+    hint = ""
+    if len(shape) > 2 and got == (shape[0],) + shape[2:]:
+        hint = (" (the class axis is the last one here, axis 1 in torch: move it with "
+                f"logits.permute(0, {', '.join(str(i) for i in range(2, len(shape)))}, 1))")
+    raise ValueError(f"{name}: logits {shape} need targets of shape {shape[:-1]}, got {got}{hint}")
 
 
 def _check_reduction(reduction: str) -> None:

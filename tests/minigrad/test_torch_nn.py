@@ -475,6 +475,10 @@ def test_losses_refuse_what_torch_refuses():
                 lambda: TF.binary_cross_entropy(torch.tensor([0.5, 0.5]), torch.tensor([1.0])))
     _same_error(lambda: F.huber_loss(mg.tensor(x), mg.tensor(x), delta=0.0),
                 lambda: TF.huber_loss(torch.tensor(x), torch.tensor(x), delta=0.0))
+    with pytest.raises(ValueError, match=r"permute\(0, 2, 1\)"):     # torch's (N, C, L) layout: a clear error
+        F.cross_entropy(mg.zeros(2, 3, 5), np.zeros((2, 5), dtype=np.int64))
+    with pytest.raises(ValueError, match=r"permute\(0, 2, 3, 1\)"):
+        F.nll_loss(mg.zeros(2, 3, 4, 5), np.zeros((2, 4, 5), dtype=np.int64))
     with pytest.raises(TypeError, match="integer class indices"):      # float targets of another shape
         F.cross_entropy(mg.tensor(x), np.array([[0.0], [1.0], [2.0], [0.0]]))
 
