@@ -2,7 +2,9 @@
 
 Each name is minigrad's own function (from ``minigrad.functional``, ``minigrad.conv`` and the
 tensor ops); the few whose torch argument order differs from minigrad's are thin wrappers here
-(``layer_norm`` takes ``normalized_shape``, ``dropout`` defaults to p=0.5). Losses and
+(``layer_norm`` takes ``normalized_shape``, ``dropout`` defaults to p=0.5). Where an op has two
+tiers, F gives the fast one, as the layers do by default: ``conv2d``, ``gelu`` and one-axis
+``layer_norm`` are the fused ops (``mg.conv2d``, ``mg.gelu``, ``mg.layer_norm`` are the textbook ones). Losses and
 ``cross_entropy`` take the class axis LAST, (..., C), the same as torch for (N, C) inputs.
 """
 
@@ -15,7 +17,6 @@ from ..functional import (
     binary_cross_entropy_with_logits,
     cross_entropy,
     embedding,
-    gelu,
     huber_loss,
     l1_loss,
     leaky_relu,
@@ -33,7 +34,9 @@ from ..functional import (
     tanh,
 )
 from ..functional import dropout as _dropout
+from ..functional import gelu_fused as gelu
 from ..functional import layer_norm as _layer_norm
+from ..functional import layer_norm_fused as _layer_norm_fused
 from ..tensor import Tensor, log_softmax, softmax
 
 
@@ -45,10 +48,13 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """torch's F.layer_norm(input, normalized_shape, weight, bias, eps): normalise the last
-    len(normalized_shape) axes with the textbook :func:`~minigrad.functional.layer_norm`."""
+    len(normalized_shape) axes (one axis: the fused :func:`~minigrad.functional.layer_norm_fused`;
+    several: the textbook :func:`~minigrad.functional.layer_norm`)."""
     shape = tuple(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
     if x.shape[x.ndim - len(shape):] != shape:
         raise RuntimeError(f"layer_norm: expected an input ending in {shape}, got shape {x.shape}")
+    if len(shape) == 1:
+        return _layer_norm_fused(x, weight, bias, eps)
     return _layer_norm(x, weight, bias, eps, normalized_ndim=len(shape))
 
 

@@ -546,6 +546,10 @@ def test_functional_names_match_torch_forms():
     _compare(lambda a, w, b: F.conv1d(a, w, b, 2, 1), lambda a, w, b: TF.conv1d(a, w, b, 2, 1),
              [x[:, :, 0], rng.standard_normal((4, 3, 3)), rng.standard_normal(4)])
     _compare(lambda a: F.leaky_relu(a, 0.1), lambda a: TF.leaky_relu(a, 0.1), [x])
+    _compare(lambda a: F.gelu(a, approximate="tanh"), lambda a: TF.gelu(a, approximate="tanh"), [x])
+    _compare(F.gelu, TF.gelu, [x])
+    _compare(lambda a, w, b: F.layer_norm(a, (6,), w, b), lambda a, w, b: TF.layer_norm(a, (6,), w, b),
+             [x, rng.standard_normal(6), rng.standard_normal(6)])
     _compare(F.silu, TF.silu, [x])
     _compare(F.softplus, TF.softplus, [x * 10])
     _compare(lambda a: F.softmax(a, dim=1), lambda a: TF.softmax(a, dim=1), [x])
