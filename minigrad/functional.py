@@ -1,10 +1,12 @@
-"""minigrad's functional ops: activations, losses, dropout, linear layers and LayerNorm.
+"""minigrad's functional ops: activations, losses, dropout, linear layers, LayerNorm, embedding
+lookup, padding, one-hot and attention (``minigrad.nn.functional`` gives them torch's names).
 
 The primitive ops (arithmetic, reductions, shapes, matmul, softmax) are methods of
 :class:`~minigrad.tensor.Tensor`; this module builds on them, as ``torch.nn.functional`` does.
 Where an op has two tiers, the textbook one comes first: written with minigrad's own ops and
 left to autograd. The fused one beside it computes the same numbers with a hand-written
-backward, for speed, and a test checks that the two agree.
+backward, for speed, and a test checks that the two agree. The losses take every torch
+``reduction`` ('mean', 'sum', 'none'): each computes the elementwise losses, then reduces them.
 """
 
 from __future__ import annotations
