@@ -59,6 +59,24 @@ def _pair(value) -> tuple[int, int]:
     return (int(value[0]), int(value[1])) if isinstance(value, (tuple, list)) else (int(value), int(value))
 
 
+def _padding_for(padding, kernel: tuple, stride: tuple):
+    """torch's padding strings as numbers: "valid" is 0, "same" is (k - 1) / 2 per side (stride 1,
+    odd kernels: an even kernel would need more zeros on one side than the other)."""
+    if not isinstance(padding, str):
+        return padding
+    if padding == "valid":
+        return 0 if len(kernel) == 1 else (0, 0)
+    if padding != "same":
+        raise ValueError(f"padding must be a number, a pair, 'valid' or 'same', got {padding!r}")
+    if any(s != 1 for s in stride):
+        raise ValueError("padding='same' needs stride 1 (as in torch)")
+    if any(k % 2 == 0 for k in kernel):
+        raise NotImplementedError(f"padding='same' with an even kernel {kernel} would pad unevenly; give the "
+                                  "padding as numbers or use an odd kernel")
+    pads = tuple(k // 2 for k in kernel)
+    return pads[0] if len(pads) == 1 else pads
+
+
 class Module:
     """Base class of every layer and model. Override ``forward``."""
 
@@ -475,7 +493,8 @@ class Linear(Module):
 class Conv2d(Module):
     """2-D convolution. x (N, C, H, W) -> (N, O, H', W'); W (O, C, kh, kw).
 
-    ``kernel_size``, ``stride`` and ``padding`` are ints or pairs (height, width).
+    ``kernel_size``, ``stride`` and ``padding`` are ints or pairs (height, width); padding may also
+    be "valid" (none) or "same" (output as large as the input; stride 1, odd kernels).
     ``fused=True`` (the default) runs the fast tier, :func:`~minigrad.conv.conv2d_fused` (im2col +
     one matmul); ``fused=False`` the textbook :func:`~minigrad.conv.conv2d` (a sum over kernel
     offsets, left to autograd). Both compute the same numbers; set ``layer.fused`` at any time.
@@ -484,9 +503,10 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1,
                  padding=0, bias: bool = True, device=None, dtype=None, fused: bool = True):
         self.in_channels, self.out_channels = in_channels, out_channels
+        kh, kw = _pair(kernel_size)
+        padding = _padding_for(padding, (kh, kw), _pair(stride))
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.fused = fused
-        kh, kw = _pair(kernel_size)
         bound = 1 / math.sqrt(in_channels * kh * kw)
         self.weight = _uniform((out_channels, in_channels, kh, kw), bound, dtype, device)
         self.bias = _uniform((out_channels,), bound, dtype, device) if bias else None
@@ -510,6 +530,7 @@ class Conv1d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int = 0, bias: bool = True, device=None, dtype=None, fused: bool = True):
         self.in_channels, self.out_channels = in_channels, out_channels
+        padding = _padding_for(padding, (kernel_size,), (stride,))
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.fused = fused
         bound = 1 / math.sqrt(in_channels * kernel_size)

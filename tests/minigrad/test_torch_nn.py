@@ -224,6 +224,20 @@ def test_conv1d_matches_torch(kwargs, fused):
     _compare_layer(nn.Conv1d(3, 5, fused=fused, **kwargs), torch.nn.Conv1d(3, 5, **kwargs), (2, 3, 9))
 
 
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_conv_layers_take_torchs_padding_strings(padding):
+    mg.manual_seed(4)
+    _compare_layer(nn.Conv2d(2, 3, (3, 5), padding=padding), torch.nn.Conv2d(2, 3, (3, 5), padding=padding),
+                   (1, 2, 6, 7))
+    _compare_layer(nn.Conv1d(2, 3, 3, padding=padding), torch.nn.Conv1d(2, 3, 3, padding=padding), (1, 2, 6))
+    with pytest.raises(ValueError, match="stride 1"):
+        nn.Conv2d(2, 3, 3, stride=2, padding="same")
+    with pytest.raises(NotImplementedError, match="even kernel"):
+        nn.Conv2d(2, 3, 2, padding="same")
+    with pytest.raises(ValueError):
+        nn.Conv2d(2, 3, 3, padding="full")
+
+
 def test_conv_errors_name_the_real_problem():
     x, w = mg.tensor(np.zeros((1, 3, 5, 5))), mg.tensor(np.zeros((2, 3, 2, 4)))
     for conv in (mg.conv2d, mg.conv2d_fused):
