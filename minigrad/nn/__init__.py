@@ -258,12 +258,17 @@ class Module:
         """Copy arrays (or tensors) into the parameters/buffers by name; shapes must match.
 
         ``strict=True`` (the default): every name must be there and nothing else, else a
-        RuntimeError lists the missing and unexpected keys. ``strict=False`` loads the names both
+        RuntimeError lists the missing and unexpected keys (torch's BatchNorm ``num_batches_tracked``
+        counters are accepted and ignored). ``strict=False`` loads the names both
         have. Returns (missing_keys, unexpected_keys), as torch.
         """
         own = dict(self._state_items())
+        # torch's BatchNorm also saves a batch counter (used only when momentum=None, which minigrad
+        # does not offer): accepted and left out, so a torch checkpoint loads
+        counters = {f"{name}.num_batches_tracked" if name else "num_batches_tracked"
+                    for name, module in self.named_modules() if isinstance(module, _BatchNorm)}
         missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
+        unexpected = [k for k in state if k not in own and k not in counters]
         if strict and (missing or unexpected):
             parts = []
             if missing:
@@ -601,6 +606,9 @@ class _BatchNorm(Module):
     _axes: tuple[int, ...] = (0,)
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, device=None, dtype=None):
+        if momentum is None:
+            raise NotImplementedError("BatchNorm(momentum=None) (a cumulative average) is not implemented: "
+                                      "give a number such as 0.1")
         dtype = dtype or get_default_dtype()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = Parameter(np.ones(num_features, dtype=dtype), device=device)

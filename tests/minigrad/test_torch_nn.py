@@ -293,13 +293,22 @@ def test_embedding_refuses_ids_outside_the_table_like_torch(bad):
 
 def test_load_state_dict_takes_torch_tensors_and_minigrad_tensors():
     theirs = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    theirs.train()(torch.randn(4, 3))                              # running stats and the counter move
     ours = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
-    state = {k: v for k, v in theirs.state_dict().items() if not k.endswith("num_batches_tracked")}
+    state = theirs.state_dict()
+    assert "1.num_batches_tracked" in state                          # torch's counter: accepted, ignored
     ours.load_state_dict(state)
+    with pytest.raises(RuntimeError, match="num_batches_tracked"):   # only where a BatchNorm is
+        nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 2)).load_state_dict(state)
     for k, v in ours.state_dict().items():
         np.testing.assert_array_equal(v, state[k].numpy())
     ours.load_state_dict({k: mg.tensor(v * 2) for k, v in ours.state_dict().items()})
     np.testing.assert_array_equal(ours[0].weight.numpy(), 2 * state["0.weight"].numpy())
+
+
+def test_batchnorm_without_momentum_is_a_clear_error():
+    with pytest.raises(NotImplementedError, match="momentum=None"):
+        nn.BatchNorm1d(3, momentum=None)
 
 
 def test_embedding_refuses_a_padding_idx_outside_the_table():
