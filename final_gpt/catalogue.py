@@ -71,7 +71,7 @@ PROJECTS = [
         ),
         bench=("bench.bench_gpt:gpt_training", "bench.bench_gpt:gpt_textbook_training",
                "bench.bench_gpt:kv_cache_generation", "bench.bench_gpt:bpe_training",
-               "bench.bench_gpt:bpe_textbook_training"),
+               "bench.bench_gpt:bpe_textbook_training", "bench.bench_gpt:gpt_time_budget"),
         datasets=("tiny-shakespeare",),
     ),
 ]

@@ -130,6 +130,7 @@ def lr_at(it: int, lr: float, iters: int, warmup: int, min_lr: float) -> float:
 
 # ----------------------------------------------------------------------------- training to a time budget
 MAX_TIME_S = 7 * 24 * 3600          # --time: at most a week
+BUDGET_EVAL_SHARE = 0.05            # --time: one evaluation takes at most this share of the budget
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
 
 
@@ -632,6 +633,18 @@ def cmd_train(args) -> int:
     deadline = None if budget is None else clock_start + budget - used_before
     best_val = min((h["val"] for h in history), default=math.inf)
     state = {"eval_seconds": None, "last_eval": None, "train_time": 0.0, "steps": 0, "saved": False}
+    if budget is not None:
+        # one forward pass, timed: an evaluation (train and validation estimates) may take at most a
+        # share of the budget, so a short budget gets fewer batches per estimate
+        probe = time.perf_counter()
+        estimate_loss(model, train_ids, args.batch, cfg.block_size, 1, args.seed)
+        state["forward_seconds"] = time.perf_counter() - probe
+        affordable = int(BUDGET_EVAL_SHARE * (budget - used_before) / (2 * state["forward_seconds"]))
+        if affordable < args.eval_iters:
+            batches = max(1, affordable)
+            print(f"Evaluations: {batches} batch{'es' if batches > 1 else ''} per estimate instead of "
+                  f"{args.eval_iters}, so that one takes at most {100 * BUDGET_EVAL_SHARE:.0f}% of the budget")
+            args.eval_iters = batches
 
     def speed() -> str:
         if not state["steps"]:
@@ -665,7 +678,7 @@ def cmd_train(args) -> int:
         """The run's estimated total steps under --time, from the measured step and evaluation times."""
         eval_s = state["eval_seconds"]
         # before a step is timed: a step (forward and backward) costs about three forward passes
-        step_s = state["train_time"] / state["steps"] if state["steps"] else 3 * eval_s / (2 * args.eval_iters)
+        step_s = state["train_time"] / state["steps"] if state["steps"] else 3 * state["forward_seconds"]
         left = deadline - time.perf_counter() - eval_s           # keep time for the final evaluation
         return estimated_total_steps(it, left, step_s, eval_s, args.eval_every)
 

@@ -139,8 +139,8 @@ def test_flags_override_the_recipe(run_main, text_file, tmp_path):
 
 # ----------------------------------------------------------------------------- the budget, on a virtual clock
 class VirtualClock:
-    """time.perf_counter for gpt.py: a training step costs ``step`` virtual seconds, one loss estimate
-    ``estimate``; everything else costs nothing. A step records its learning rate and moves the token
+    """time.perf_counter for gpt.py: a training step costs ``step`` virtual seconds, a loss estimate
+    ``estimate`` per batch; everything else costs nothing. A step records its learning rate and moves the token
     embedding by a random nudge (so each checkpoint's weights differ) instead of training; the
     validation losses can be scripted (a function of the evaluation's number)."""
 
@@ -157,7 +157,7 @@ class VirtualClock:
             return 2.5
 
         def estimate_loss(model, data, batch, block, iters, seed_):
-            self.now += estimate
+            self.now += estimate * iters
             value = real_estimate(model, data, batch, block, 1, seed_)
             if seed_ == seed + 1:                 # the held-out estimate
                 if val is not None:
@@ -177,19 +177,33 @@ def test_the_budget_is_spent_and_the_schedule_fitted_to_it(run_main, text_file, 
                    "--warmup", "50", "--sample-len", "0", "--out", tmp_path)
     assert res.returncode == 0, res
     used = clock.now - start
-    # 0.05 s a step, 0.2 s an evaluation (train and validation): the run ends within one step and one
-    # evaluation of the budget, never after it
-    assert 30 - 0.25 - 1e-9 <= used <= 30 + 1e-9, used
+    # 0.05 s a step, 0.4 s an evaluation (2 batches for train and validation): the run ends within
+    # one step and one evaluation of the budget, never after it
+    assert 30 - 0.45 - 1e-9 <= used <= 30 + 1e-9, used
     assert re.search(r"Time budget: asked 30s, used (29\.[7-9]|30\.0) s", res.stdout), res.stdout
     lrs = np.array(clock.lrs)
     n = len(lrs)
-    assert 500 <= n <= 600                                   # (30 s - 6 evaluations) / 0.05 s
+    assert 500 <= n <= 600                                   # (30 s - 7 evaluations) / 0.05 s
     peak = int(np.argmax(lrs))
     assert lrs[peak] == pytest.approx(2e-3, rel=1e-3) and peak == pytest.approx(50, abs=2)   # warm-up of 50 steps
-    assert np.all(np.diff(lrs[:peak + 1]) > 0) and np.all(np.diff(lrs[peak:]) <= 1e-12)
+    # rising, then falling (the first step's rate comes from a guessed step time, so it is left out)
+    assert lrs[0] < 0.1 * lrs[peak] and np.all(np.diff(lrs[1:peak + 1]) > 0) and np.all(np.diff(lrs[peak:]) <= 1e-12)
     assert lrs[-1] == pytest.approx(2e-4, rel=1e-6)           # the cosine ends at lr/10 on the last step
     # mid-way the estimate of the total is within a few steps of the final count
     assert lrs[n // 2] == pytest.approx(gpt.budget_lr((n // 2 + 1) / n, 2e-3, 2e-4, 50 / n), rel=0.03)
+
+
+def test_a_short_budget_gets_cheaper_evaluations(run_main, text_file, tmp_path, monkeypatch):
+    """A forward batch of 0.5 s: 20 batches per estimate would make one evaluation 20 s of a 10 s
+    budget. Each evaluation is cut to what 5% of the budget allows (at least one batch), and the run
+    still ends within the budget."""
+    clock = VirtualClock(monkeypatch, estimate=0.5)
+    start = clock.now
+    res = run_main(gpt.main, "train", text_file, "--time", "10s", *TINY, "--eval-iters", "20", "--sample-len", "0",
+                   "--out", tmp_path)
+    assert res.returncode == 0, res
+    assert "Evaluations: 1 batch per estimate instead of 20" in res.stdout
+    assert clock.now - start <= 10 + 1e-9 and len(clock.lrs) > 100
 
 
 def test_the_best_checkpoint_is_kept(run_main, text_file, tmp_path, monkeypatch):
