@@ -126,7 +126,6 @@ function showAnalysis(data) {
   }));
   $("report").textContent = data.report.join("\n");
   $("results").hidden = false;
-  $("peeking").hidden = false;
   drawSampling($("sampling-chart"), data.curves, data.names);
   drawIntervals($("ci-chart"), data.values, f);
   lastCounts = { control: data.counts.control, treatment: data.counts.treatment, alpha: data.values.alpha };
@@ -134,8 +133,9 @@ function showAnalysis(data) {
 }
 
 async function runSimulation() {
-  if (!lastCounts) return;
-  const body = { ...lastCounts, experiments: $("experiments").value, looks: $("looks").value, seed: $("seed").value };
+  // the counts of the analysis on show; before any, the counts in the form
+  const counts = lastCounts || countsFromForm();
+  const body = { control: counts.control, treatment: counts.treatment, alpha: counts.alpha, experiments: $("experiments").value, looks: $("looks").value, seed: $("seed").value };
   await busy($("simulate"), async () => {
     const { ok, data } = await postJson("/api/simulate", body);
     if (!ok) { showError($("simulate-error"), data); $("simulation").hidden = true; return; }
