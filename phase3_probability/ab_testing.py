@@ -24,6 +24,7 @@ results and stopping at the first p < 0.05 inflates that false-positive rate.
     python phase3_probability/ab_testing.py --control 4532 203 --treatment 4621 248
     python phase3_probability/ab_testing.py --csv events.csv          # columns group, converted
     python phase3_probability/ab_testing.py --simulate
+    python phase3_probability/ab_testing.py serve        # the web dashboard on http://127.0.0.1:5000/
 """
 
 from __future__ import annotations

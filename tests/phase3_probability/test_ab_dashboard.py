@@ -18,6 +18,8 @@ import urllib.request
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
@@ -198,6 +200,25 @@ def test_a_huge_upload_is_413_json(client):
 def test_bad_simulation_settings_are_422(client, extra, field):
     res = client.post("/api/simulate", json=counts(1000, 50, 1000, 60, **extra))
     assert res.status_code == 422 and res.json["field"] == field, res.json
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                    max_leaves=8)
+FIELD = st.one_of(JSON, st.integers(-5, 10**6).map(str), st.sampled_from(["", " 12 ", "1e3", "0x10", "7.0", "inf"]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(control_visitors=FIELD, control_conversions=FIELD, alpha=FIELD, endpoint=st.booleans(),
+       treatment=st.one_of(JSON, st.just({"visitors": 1000, "conversions": 50})))
+def test_any_json_is_answered_below_500(client, control_visitors, control_conversions, treatment, alpha, endpoint):
+    """Whatever the fields hold, the answer is 200 or a 4xx JSON error naming a field; never a 5xx."""
+    body = {"control": {"visitors": control_visitors, "conversions": control_conversions},
+            "treatment": treatment, "alpha": alpha, "experiments": 200, "looks": control_visitors}
+    res = client.post("/api/simulate" if endpoint else "/api/analyse", json=body)
+    assert res.status_code < 500, res.json
+    if res.status_code != 200:
+        assert 400 <= res.status_code < 500 and res.json["error"] and res.json["field"], res.json
 
 
 # ----------------------------------------------------------------------------- the page and real HTTP
