@@ -24,6 +24,7 @@ iterates agree step for step). Convergence: |g| < tol.
 from __future__ import annotations
 
 import argparse
+import ast
 import math
 import sys
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from common import cli, plotting
-from common.expr import compile_expression
+from common.expr import compile_expression, parse_expression
 from phase2_calculus.function_explorer import derivative
 
 # ----------------------------------------------------------------------------- test functions
@@ -72,11 +73,20 @@ MENU = (("1", "bowl", "f(x,y) = x² + y² (bowl - easy)"),
         ("2", "rosenbrock", "f(x,y) = (1-x)² + 100(y-x²)² (Rosenbrock - hard)"),
         ("3", "sinsin", "f(x,y) = sin(x) + sin(y) (multiple minima)"),
         ("4", "custom", "your own f(x,y), e.g. x**2 + 3*y**2 + x*y"))
+MENU_HELP = "Type 1-4 (or bowl, rosenbrock, sinsin); after 4 you type your own formula."
 
 
 def custom_objective(text: str) -> Objective:
-    """An Objective from a typed formula in x and y (safe parser; numerical gradient)."""
+    """An Objective from a typed formula in x and y (safe parser; numerical gradient).
+
+    A formula that uses neither x nor y (``9``, ``2*pi``) is refused: a constant has no minimum to
+    walk down to, and a bare number is far more likely a mistyped menu entry.
+    """
     f = compile_expression(text, variables=("x", "y"))
+    used = {node.id for node in ast.walk(parse_expression(text, ("x", "y"))) if isinstance(node, ast.Name)}
+    if not used & {"x", "y"}:
+        raise cli.UserError(f"f(x,y) = {f.text} uses neither x nor y, so there is nothing to minimise: "
+                            "type a formula in x and y, e.g. x**2 + 3*y**2")
     return Objective("custom", f.text, f)
 
 
@@ -328,26 +338,67 @@ def contour_figure(objective: Objective, runs: dict[str, Result], minimum=None):
     return fig
 
 
-def surface_figure(objective: Objective, runs: dict[str, Result]):
-    """3-D surface with the path(s) traced on it."""
-    xs, ys, zs = _grid(objective, [r.path for r in runs.values()], n=80)
-    fig = plotting.figure(figsize=(8, 6), subplot_kw={"projection": "3d"})[0]
+def _surface(objective: Objective, runs: dict[str, Result], n: int = 80, figsize=(8, 6)):
+    """The 3-D surface of f (an n x n grid) around the runs' paths: (fig, ax, height), height(f) the z drawn."""
+    xs, ys, zs = _grid(objective, [r.path for r in runs.values()], n=n)
+    fig = plotting.figure(figsize=figsize, subplot_kw={"projection": "3d"})[0]
     ax = fig.axes[0]
     log = _log_scale(zs)
-    transform = (lambda z: np.log10(1 + z)) if log else (lambda z: z)
-    ax.plot_surface(xs, ys, transform(zs), cmap="viridis", alpha=0.6, linewidth=0, antialiased=True)
-    for i, (name, r) in enumerate(runs.items()):
-        colour = plotting.PALETTE[(i + 1) % len(plotting.PALETTE)]
-        ax.plot(r.path[:, 0], r.path[:, 1], transform(r.values) + 0.02, "-", color=colour, lw=2,
-                label=LABELS.get(name, name))
-        ax.scatter(*r.path[-1], transform(r.values[-1]), color=colour, s=30, edgecolor="k")
+    height = (lambda z: np.log10(1 + z)) if log else (lambda z: z)
+    ax.plot_surface(xs, ys, height(zs), cmap="viridis", alpha=0.6, linewidth=0, antialiased=True)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_zlabel("log10(1 + f)" if log else "f(x, y)")
     ax.set_title(f"f(x, y) = {objective.formula}")
     ax.view_init(elev=40, azim=-120)
+    return fig, ax, height
+
+
+def surface_figure(objective: Objective, runs: dict[str, Result]):
+    """3-D surface with the path(s) traced on it."""
+    fig, ax, height = _surface(objective, runs)
+    for i, (name, r) in enumerate(runs.items()):
+        colour = plotting.PALETTE[(i + 1) % len(plotting.PALETTE)]
+        ax.plot(r.path[:, 0], r.path[:, 1], height(r.values) + 0.02, "-", color=colour, lw=2,
+                label=LABELS.get(name, name))
+        ax.scatter(*r.path[-1], height(r.values[-1]), color=colour, s=30, edgecolor="k")
     ax.legend(fontsize=8)
     return fig
+
+
+def frame_iterations(longest: int, n_frames: int = 40) -> np.ndarray:
+    """How many points of the path each animation frame shows: 1 ... longest, spaced evenly on a log
+    scale (the first steps move furthest, so they get the most frames), each count once."""
+    return np.unique(np.round(np.geomspace(1, longest, min(n_frames, longest))).astype(int))
+
+
+def path_animation(objective: Objective, runs: dict[str, Result], n_frames: int = 24):
+    """The optimiser walking downhill on the surface: (fig, update, frames).
+
+    ``update(frame)`` draws every run's path up to ``frame_iterations(...)[frame]`` points, with a
+    dot where the optimiser is now; ``frames`` is the number of frames. The surface is coarser than
+    the still figure's (40 x 40) so that each frame draws quickly.
+    """
+    fig, ax, height = _surface(objective, runs, n=40, figsize=(7, 5.25))
+    counts = frame_iterations(max(len(r.path) for r in runs.values()), n_frames)
+    lines, dots = {}, {}
+    for i, name in enumerate(runs):
+        colour = plotting.PALETTE[(i + 1) % len(plotting.PALETTE)]
+        lines[name], = ax.plot([], [], [], "-", color=colour, lw=2, label=LABELS.get(name, name))
+        dots[name], = ax.plot([], [], [], "o", color=colour, ms=6, markeredgecolor="k")
+    ax.legend(fontsize=8, loc="upper left")
+    title = ax.set_title("")
+
+    def update(frame: int) -> None:
+        shown = int(counts[frame])
+        for name, r in runs.items():
+            k = min(shown, len(r.path))
+            z = height(r.values[:k]) + 0.02
+            lines[name].set_data_3d(r.path[:k, 0], r.path[:k, 1], z)
+            dots[name].set_data_3d(r.path[k - 1:k, 0], r.path[k - 1:k, 1], z[-1:])
+        title.set_text(f"f(x, y) = {objective.formula}   iteration {shown - 1}")
+
+    return fig, update, len(counts)
 
 
 def loss_figure(runs: dict[str, Result]):
@@ -389,27 +440,69 @@ def _ask(prompt: str) -> str:
     return line.strip()
 
 
-def choose_objective(choice: str | None) -> Objective:
-    """From --function (a menu number, a name or a formula) or from the menu on stdin."""
-    if choice is None:
-        print("Choose function to minimize:")
-        for key, _, label in MENU:
-            print(f"{key}. {label}")
-        choice = _ask("> ")
-        if not choice:
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def menu_entry(answer: str) -> str:
+    """The function a menu answer picks: "bowl", "rosenbrock", "sinsin" or "custom".
+
+    The menu takes only its own entries: a number 1-4 or a name. Any other number is refused
+    rather than read as the constant function f(x, y) = 9; a formula is typed after choosing 4.
+    """
+    names = {key: name for key, name, _ in MENU}
+    if answer in names:
+        return names[answer]
+    if answer.lower() in names.values():
+        return answer.lower()
+    if _is_number(answer):
+        raise cli.UserError(f"{answer} is not a menu entry: type 1, 2, 3 or 4 (4 lets you type your own formula)")
+    raise cli.UserError(f"{answer!r} is not a menu entry: type 1-4 or bowl, rosenbrock, sinsin; for your own "
+                        "f(x,y) type 4, then the formula")
+
+
+def _ask_menu() -> str:
+    """Show the menu and read an entry; on a terminal a wrong answer is explained and asked again."""
+    print("Choose function to minimize:")
+    for key, _, label in MENU:
+        print(f"{key}. {label}")
+    print(MENU_HELP)
+    while True:
+        answer = _ask("> ")
+        if not answer:
             raise cli.UserError("no choice read from stdin: type 1-4, or pass --function NAME")
-        if choice in ("4", "custom"):
+        try:
+            return menu_entry(answer)
+        except cli.UserError as exc:
+            if not cli.is_interactive():
+                raise
+            print(exc)
+
+
+def choose_objective(choice: str | None) -> Objective:
+    """From --function (a menu number 1-4, a name or a formula in x, y) or from the menu on stdin."""
+    if choice is None:
+        key = _ask_menu()
+        if key == "custom":
             formula = _ask("f(x,y) = ")
             if not formula:
                 raise cli.UserError("no formula read for the custom function")
             print()
             return custom_objective(formula)
         print()
+        return BUILTIN[key]
     key = {k: name for k, name, _ in MENU}.get(choice, choice)
     if key in BUILTIN:
         return BUILTIN[key]
     if key == "custom":
         raise cli.UserError("--function custom needs the formula itself, e.g. --function \"x**2 + y**2\"")
+    if _is_number(choice):
+        raise cli.UserError(f"--function {choice}: a plain number names a menu entry (1-4); a formula must use "
+                            "x or y, e.g. --function \"x**2 + y**2\"")
     if choice.isidentifier() and choice not in ("x", "y"):
         raise cli.UserError(f"unknown function {choice!r}: use 1-4, bowl, rosenbrock, sinsin or a formula in x, y")
     return custom_objective(choice)
@@ -488,9 +581,11 @@ def main(argv: list[str] | None = None) -> int:
     saved = [plotting.save(surface_figure(objective, runs), out / f"{prefix}surface.png"),
              plotting.save(contour_figure(objective, runs, minimum), out / f"{prefix}contour.png"),
              plotting.save(loss_figure(runs), out / f"{prefix}loss.png")]
+    fig, update, frames = path_animation(objective, runs)
+    saved.append(plotting.animate(fig, update, frames, interval_ms=100, gif_path=out / f"{prefix}path.gif", fps=8))
     print()
     print("Saved: " + ", ".join(str(p) for p in saved))
-    plotting.show()
+    plotting.show()     # the windows, the path walking down the surface live in one of them
     return 0
 
 

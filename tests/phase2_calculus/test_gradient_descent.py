@@ -128,7 +128,7 @@ def test_cli_transcript_menu(run_cli, tmp_path):
                  "Starting point: (2.0, 2.0)", "Algorithm: Adam", "Iteration 0: f(x,y) = 401", "Iteration 100:",
                  "Converged!", "Minimum found at: (1.0001, 1.0002)", "True minimum: (1, 1)"):
         assert line in out, line
-    for name in ("surface.png", "contour.png", "loss.png"):
+    for name in ("surface.png", "contour.png", "loss.png", "path.gif"):
         assert (tmp_path / name).stat().st_size > 20_000
 
 
@@ -145,3 +145,85 @@ def test_cli_compare_and_custom(run_cli, tmp_path):
     res = run_cli(SCRIPT, "--no-show", "--out", tmp_path, input="4\nx**2 + 3*y**2 + x*y\n")
     assert res.returncode == 0, res
     assert "Gradient: numerical" in res.stdout and "Converged!" in res.stdout
+
+
+# ----------------------------------------------------------------------------- issue 20: menu, live path
+@pytest.mark.parametrize("stdin,fragment", [
+    ("9\n", "9 is not a menu entry"),          # was read as the function f(x, y) = 9 and "converged"
+    ("0\n", "not a menu entry"),
+    ("2.5\n", "not a menu entry"),
+    ("x**2 + y**2\n", "type 4, then the formula"),
+    ("4\n9\n", "uses neither x nor y"),
+])
+def test_menu_refuses_what_is_not_an_entry(run_main, tmp_path, stdin, fragment):
+    res = run_main(gd.main, "--no-show", "--out", tmp_path, stdin=stdin)
+    assert_user_error(res, fragment)
+    assert "Type 1-4" in res.stdout and "Converged" not in res.stdout
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["--function", "9"], "plain number names a menu entry"),
+    (["--function", "-3.5"], "plain number"),
+    (["--function", "2*pi"], "uses neither x nor y"),
+])
+def test_function_option_refuses_a_constant(run_main, tmp_path, argv, fragment):
+    assert_user_error(run_main(gd.main, *argv, "--no-show", "--out", tmp_path), fragment)
+
+
+def test_menu_entries_by_number_and_name():
+    assert [gd.menu_entry(a) for a in ("1", "2", "3", "4", "Rosenbrock", "sinsin")] == \
+        ["bowl", "rosenbrock", "sinsin", "custom", "rosenbrock", "sinsin"]
+    assert gd.choose_objective("2") is gd.ROSENBROCK
+    assert gd.choose_objective("x**2 + y").name == "custom"
+
+
+def test_frame_iterations_grow_to_the_whole_path():
+    counts = gd.frame_iterations(3377, 24)
+    assert counts[0] == 1 and counts[-1] == 3377 and np.all(np.diff(counts) > 0)
+    assert list(gd.frame_iterations(3, 24)) == [1, 2, 3]
+
+
+@pytest.fixture
+def live(monkeypatch):
+    """Agg, but ``plotting`` believes a window is open, so ``animate`` starts a FuncAnimation whose
+    timer we step by hand (Agg timers never fire)."""
+    from common import plotting
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("MLFP_SCREEN", "1280x800")
+    plotting.setup(no_show=True)
+    monkeypatch.setattr(plotting, "_SHOW", True)
+    import matplotlib.pyplot as plt
+
+    yield plotting
+    plt.ioff()
+    plt.close("all")
+
+
+@pytest.mark.gui
+def test_path_walks_down_the_surface_frame_by_frame(live, tmp_path):
+    runs = {"adam": gd.minimize(gd.BOWL, gd.Adam(0.1), (2.0, 2.0)),
+            "gd": gd.minimize(gd.BOWL, gd.GD(0.1), (2.0, 2.0))}
+    fig, update, frames = gd.path_animation(gd.BOWL, runs, n_frames=10)
+    assert live.window_size(fig)[0] <= 1280 and live.window_size(fig)[1] <= 800
+    lines = {line.get_label(): line for line in fig.axes[0].lines if line.get_label() in ("Adam", "Vanilla GD")}
+    shown = []
+
+    def counted(frame):
+        update(frame)
+        shown.append((frame, len(lines["Adam"].get_data_3d()[0]), len(lines["Vanilla GD"].get_data_3d()[0])))
+
+    gif = live.animate(fig, counted, frames, interval_ms=100, gif_path=tmp_path / "path.gif", fps=8)
+    with __import__("PIL.Image").Image.open(gif) as image:
+        assert image.n_frames == frames
+    shown.clear()
+    animation = fig._mlfp_animation                 # the live animation in the window
+    animation._init_draw()
+    while animation.event_source is not None and animation._step():
+        pass
+    assert [f for f, _, _ in shown[-frames:]] == list(range(frames))     # every frame, in order
+    adam = [n for _, n, _ in shown[-frames:]]
+    assert adam[0] == 1 and adam[-1] == len(runs["adam"].path) and adam == sorted(adam)
+    assert shown[-1][2] == len(runs["gd"].path)      # each path ends at its own last point
+    dot = fig.axes[0].lines[1].get_data_3d()
+    np.testing.assert_allclose([dot[0][0], dot[1][0]], runs["adam"].path[-1])
