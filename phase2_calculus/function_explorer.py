@@ -203,6 +203,7 @@ def explorer_figure(f, text: str, xmin: float, xmax: float, points: list[Critica
                     tangents: list[float], clickable: bool = False):
     """Two stacked plots: f with critical points (and tangents), f' with its zeros."""
     fig, (ax_f, ax_d) = plotting.figure(2, 1, figsize=(8, 7.5), sharex=True)
+    plotting.fit_to_screen(fig)     # 8 x 7.5 in is 870 px tall with its toolbar: shrink to fit 1280 x 800
     xs, ys = _curve(f, xmin, xmax)
     ax_f.plot(xs, ys, lw=2)
     ax_d.plot(xs, derivative(f, xs), lw=2, color=plotting.PALETTE[1])
@@ -210,7 +211,7 @@ def explorer_figure(f, text: str, xmin: float, xmax: float, points: list[Critica
     colours = {"max": plotting.PALETTE[1], "min": plotting.PALETTE[2], "inflection": plotting.PALETTE[4]}
     for p in points:
         ax_f.plot(p.x, p.y, "o", ms=9, color=colours[p.kind], zorder=5)
-        ax_f.annotate(f"{p.kind} x={p.x:.4g}", (p.x, p.y), textcoords="offset points", xytext=(6, 8))
+        ax_f.annotate(f"{p.kind} x={tidy(p.x):.4g}", (p.x, p.y), textcoords="offset points", xytext=(6, 8))
         ax_d.plot(p.x, 0, "o", ms=7, color=colours[p.kind], zorder=5)
         ax_d.axvline(p.x, color=colours[p.kind], lw=0.8, ls=":")
     finite = ys[np.isfinite(ys)]
@@ -224,7 +225,7 @@ def explorer_figure(f, text: str, xmin: float, xmax: float, points: list[Critica
     ax_f.set_title(f"f(x) = {text}   ({hint})")
     ax_d.set_ylabel("f'(x)")
     ax_d.set_xlabel("x")
-    ax_d.set_title("f'(x) by central differences: zero exactly at the peaks and valleys of f")
+    ax_d.set_title("f'(x) by central differences: zero at the peaks and valleys of f")
     fig.tight_layout()
     return fig, ax_f, artists
 
@@ -308,44 +309,43 @@ def descent_figure(f, text: str, xmin: float, xmax: float, path: np.ndarray, lr:
     return fig
 
 
-def rolling_frames(f, text: str, xmin: float, xmax: float, path: np.ndarray, max_frames: int = 40):
-    """GIF-ready frames of a ball rolling along ``path`` (subsampled to at most ``max_frames``).
+def rolling_animation(f, ax_f, ax_d, path: np.ndarray, max_frames: int = 40):
+    """The ball rolling downhill along ``path``, drawn onto the explorer's two plots: (update, frames).
 
-    The curve is drawn once; each frame restores that background and draws only the ball, the
-    trail and the caption (blitting), then is reduced to a small palette for the GIF.
+    ``update(k)`` shows frame k: the ball and its trail on f(x), a dot at (x, f'(x)) on the f' plot
+    (it slides to f' = 0 as the ball settles) and a caption with the step. The path is subsampled to
+    at most ``max_frames`` steps, and the last position is held for five more frames.
     """
-    import matplotlib.pyplot as plt
-    from PIL import Image
+    steps = np.unique(np.linspace(0, len(path) - 1, min(len(path), max_frames)).round().astype(int))
+    steps = np.concatenate([steps, [steps[-1]] * 5])
+    trail, = ax_f.plot([], [], "-", color=plotting.PALETTE[1], lw=1.5, alpha=0.7)
+    ball, = ax_f.plot([], [], "o", ms=14, color=plotting.PALETTE[3], markeredgecolor="k", zorder=6)
+    slope, = ax_d.plot([], [], "o", ms=10, color=plotting.PALETTE[3], markeredgecolor="k", zorder=6)
+    caption = ax_f.text(0.02, 0.95, "", transform=ax_f.transAxes, va="top", family="monospace")
 
-    idx = np.unique(np.linspace(0, len(path) - 1, min(len(path), max_frames)).round().astype(int))
-    fig, ax = _descent_axes(f, xmin, xmax, path)
-    fig.set_size_inches(6, 4)
-    ax.set_title(f"Rolling downhill on f(x) = {text}")
-    fig.tight_layout()
-    trail, = ax.plot([], [], "-", color=plotting.PALETTE[1], lw=1.5, alpha=0.7, animated=True)
-    ball, = ax.plot([], [], "o", ms=14, color=plotting.PALETTE[3], markeredgecolor="k", animated=True)
-    caption = ax.text(0.02, 0.95, "", transform=ax.transAxes, va="top", family="monospace", animated=True)
-    fig.canvas.draw()
-    background = fig.canvas.copy_from_bbox(fig.bbox)
-    frames = []
-    for i in idx:
-        fig.canvas.restore_region(background)
+    def update(k: int) -> None:
+        i = steps[k]
+        x = path[i]
         trail.set_data(path[: i + 1], f(path[: i + 1]))
-        ball.set_data([path[i]], [f(path[i])])
-        caption.set_text(f"step {i:>3}: x = {path[i]:+.4f}\nf'(x) = {float(derivative(f, path[i])):+.4f}")
-        for artist in (trail, ball, caption):
-            ax.draw_artist(artist)
-        rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-        frames.append(Image.fromarray(rgb).quantize(colors=64, method=Image.Quantize.FASTOCTREE))
-    frames += [frames[-1]] * 5   # pause on the final position
-    plt.close(fig)
-    return frames
+        ball.set_data([x], [f(x)])
+        slope.set_data([x], [derivative(f, x)])
+        caption.set_text(f"rolling downhill, step {i:>3}: x = {tidy(x):+.4f}\n"
+                         f"f'(x) = {float(derivative(f, x)):+.4f}")
+
+    return update, len(steps)
 
 
 # ----------------------------------------------------------------------------- CLI
+def tidy(x: float, decimals: int = 6) -> float:
+    """x rounded to ``decimals`` places, with -0.0 made 0.0: a tiny negative number such as -3e-13
+    (the maximum of x**4 - 2*x**2, found by bisection) rounds to -0.0, which would print as "-0"."""
+    x = round(float(x), decimals)
+    return 0.0 if x == 0 else x
+
+
 def _fmt_x(x: float) -> str:
-    """Critical points print in the project's example form: x = -1, x = 1.2346."""
-    return f"{round(x, 6):.6g}"
+    """Critical points print in the project's example form: x = -1, x = 0, x = 1.2346."""
+    return f"{tidy(x):.6g}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         listed = ", ".join(f"x = {_fmt_x(p.x)} ({p.kind})" for p in points)
         print(f"Critical points found: {listed}")
         for p in points:
-            print(f"  x = {p.x:+.6f}   f(x) = {p.y:.6f}   f'(x) = {float(derivative(f, p.x)):+.1e}   "
+            print(f"  x = {tidy(p.x):+.6f}   f(x) = {tidy(p.y):.6f}   f'(x) = {float(derivative(f, p.x)):+.1e}   "
                   f"f''(x) = {p.curvature:+.4f}  -> {p.kind}")
     else:
         print(f"Critical points found: none in [{args.xmin:g}, {args.xmax:g}] (f' never changes sign)")
@@ -422,11 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Rolling downhill from x = {start:g} with x <- x - {args.lr:g} * f'(x):")
     for i in sorted({0, 1, 2, 3, len(path) // 2, len(path) - 1}):
         if 0 <= i < len(path):
-            print(f"  step {i:>3}: x = {path[i]:+.6f}   f(x) = {float(f(path[i])):.6f}   "
+            print(f"  step {i:>3}: x = {tidy(path[i]):+.6f}   f(x) = {tidy(f(path[i])):.6f}   "
                   f"f'(x) = {float(derivative(f, path[i])):+.6f}")
     end_slope = float(derivative(f, path[-1]))
     if abs(end_slope) < 1e-6:
-        print(f"  settled after {len(path) - 1} steps at x = {path[-1]:.6f} (f' = {end_slope:.1e})")
+        print(f"  settled after {len(path) - 1} steps at x = {tidy(path[-1]):.6f} (f' = {end_slope:.1e})")
     elif len(path) - 1 >= args.steps:
         print(f"  not settled after {args.steps} steps (f' = {end_slope:.2e}); try more --steps or a larger --lr")
     else:
@@ -438,9 +438,10 @@ def main(argv: list[str] | None = None) -> int:
     saved = [plotting.save(fig, out / "function_explorer.png")]
     saved.append(plotting.save(error_figure(hs, errors, x0), out / "derivative_error.png"))
     saved.append(plotting.save(descent_figure(f, f.text, args.xmin, args.xmax, path, args.lr), out / "descent.png"))
-    saved.append(plotting.save_gif(rolling_frames(f, f.text, args.xmin, args.xmax, path), out / "rolling.gif", fps=8))
+    update, frames = rolling_animation(f, ax_f, fig.axes[1], path)   # onto the main window, after its PNG
+    saved.append(plotting.animate(fig, update, frames, interval_ms=125, gif_path=out / "rolling.gif", fps=8))
     print("Saved: " + ", ".join(str(p) for p in saved))
-    plotting.show()
+    plotting.show()     # the ball rolls live in the main window; clicks still draw tangents
     for x, slope in clicker.slopes:
         print(f"clicked x = {x:.4g}: slope = {slope:.4f}")
     return 0

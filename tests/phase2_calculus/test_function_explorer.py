@@ -170,3 +170,76 @@ def test_cli_boss_m3(run_cli, tmp_path):
     assert "step   1: x = +1.300000" in res.stdout                 # 2 - 0.1 * (2*2 + 3)
     assert "settled after" in res.stdout and "x = -1.500000" in res.stdout
     assert (tmp_path / "descent.png").stat().st_size > 10_000
+
+
+# ----------------------------------------------------------------------------- issue 20: -0, window size, live ball
+def test_maximum_at_zero_prints_as_0_not_minus_0(run_main, tmp_path):
+    """x**4 - 2*x**2: bisection lands a hair left of 0 (about -3e-13), which used to print "x = -0"."""
+    f = compile_expression("x**4 - 2*x**2")
+    points = fe.critical_points(f, -3, 3)
+    assert [p.kind for p in points] == ["min", "max", "min"]
+    assert [fe._fmt_x(p.x) for p in points] == ["-1", "0", "1"]
+    assert fe._fmt_x(-3e-13) == "0" and fe._fmt_x(-0.0) == "0" and fe._fmt_x(-0.25) == "-0.25"
+    res = run_main(fe.main, "x**4 - 2*x**2", "--no-show", "--out", tmp_path, "--steps", "5")
+    assert res.returncode == 0, res
+    assert "Critical points found: x = -1 (min), x = 0 (max), x = 1 (min)" in res.stdout
+    assert "-0 " not in res.stdout and "-0.000000 " not in res.stdout and "-0)" not in res.stdout
+
+
+@pytest.fixture
+def live(monkeypatch):
+    """Agg, but ``plotting`` believes a window is open, so ``animate`` starts a FuncAnimation whose
+    timer we step by hand (Agg timers never fire)."""
+    from common import plotting
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("MLFP_SCREEN", "1280x800")
+    plotting.setup(no_show=True)
+    monkeypatch.setattr(plotting, "_SHOW", True)
+    import matplotlib.pyplot as plt
+
+    yield plotting
+    plt.ioff()
+    plt.close("all")
+
+
+@pytest.mark.gui
+def test_main_window_fits_1280x800(live, monkeypatch):
+    f = compile_expression("x**3 - 3*x + 1")
+    fig, _, _ = fe.explorer_figure(f, "x**3 - 3*x + 1", -3, 3, fe.critical_points(f, -3, 3), [], clickable=True)
+    width, height = live.window_size(fig)          # canvas plus toolbar and title bar
+    assert width <= 1280 and height <= 800
+    assert fig.get_size_inches()[0] / fig.get_size_inches()[1] == pytest.approx(8 / 7.5)   # same shape
+    monkeypatch.setattr(live, "_SHOW", False)       # the saved figure is fitted the same way
+    fig2, _, _ = fe.explorer_figure(f, "x**3 - 3*x + 1", -3, 3, [], [])
+    assert live.window_size(fig2)[1] <= 800
+
+
+@pytest.mark.gui
+def test_ball_rolls_live_in_the_main_window_frame_by_frame(live, tmp_path):
+    from PIL import Image
+
+    f = compile_expression("x**2 + 3*x + 2")
+    path = fe.roll_downhill(f, 2.0, 0.1, 500, (-3, 3))
+    fig, ax_f, _ = fe.explorer_figure(f, "x**2 + 3*x + 2", -3, 3, fe.critical_points(f, -3, 3), [])
+    update, frames = fe.rolling_animation(f, ax_f, fig.axes[1], path, max_frames=10)
+    ball, slope = ax_f.lines[-1], fig.axes[1].lines[-1]
+    seen = []
+
+    def counted(k):
+        update(k)
+        seen.append((k, float(ball.get_xdata()[0]), float(slope.get_ydata()[0])))
+
+    gif = live.animate(fig, counted, frames, interval_ms=125, gif_path=tmp_path / "rolling.gif", fps=8)
+    with Image.open(gif) as image:
+        assert frames == 10 + 5 and image.n_frames >= 10   # GIF merges the 5 identical last frames
+    seen.clear()
+    animation = fig._mlfp_animation                 # playing in the main window, not only in the GIF
+    animation._init_draw()
+    while animation.event_source is not None and animation._step():
+        pass
+    assert [k for k, _, _ in seen[-frames:]] == list(range(frames))
+    xs = [x for _, x, _ in seen[-frames:]]
+    assert xs[0] == pytest.approx(2.0) and xs[-1] == pytest.approx(path[-1])
+    assert np.all(np.diff(xs) <= 0)                 # downhill towards -1.5, one frame at a time
+    assert abs(seen[-1][2]) < 1e-5                  # f'(x) on the lower plot has slid to 0
