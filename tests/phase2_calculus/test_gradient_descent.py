@@ -227,3 +227,13 @@ def test_path_walks_down_the_surface_frame_by_frame(live, tmp_path):
     assert shown[-1][2] == len(runs["gd"].path)      # each path ends at its own last point
     dot = fig.axes[0].lines[1].get_data_3d()
     np.testing.assert_allclose([dot[0][0], dot[1][0]], runs["adam"].path[-1])
+
+
+def test_menu_on_a_terminal_explains_and_asks_again(monkeypatch, capsys):
+    """At a terminal a wrong entry is explained and the menu asks again (piped input stops instead)."""
+    answers = iter(["9", "bowl"])
+    monkeypatch.setattr(gd.cli, "is_interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    assert gd.choose_objective(None) is gd.BOWL
+    out = capsys.readouterr().out
+    assert "9 is not a menu entry: type 1, 2, 3 or 4" in out
