@@ -367,7 +367,7 @@ def plot_session(panels: list[tuple[str, np.ndarray]]):
     n = len(panels)
     cols = min(n, 4)
     rows = math.ceil(n / cols)
-    fig, axes = plotting.figure(rows, cols, figsize=(4 * cols, 4 * rows), squeeze=False)
+    fig, axes = plotting.figure(rows, cols, figsize=(4 * cols, 4 * rows), squeeze=False, layout="constrained")
     plotting.fit_to_screen(fig)
     frame = frame_size([(img.shape[1], img.shape[0]) for _, img in panels])
     first = panels[0][1]
