@@ -168,11 +168,17 @@ def save(obj, path) -> None:
         raise TypeError("mg.save writes a module or a flat dict of arrays (model.state_dict()) to an .npz; "
                         f"got {type(obj).__name__} (minigrad saves no pickles)")
     arrays = {k: backend.to_numpy(v.data if isinstance(v, Tensor) else np.asarray(v)) for k, v in obj.items()}
+    if any(a.dtype.hasobject for a in arrays.values()):
+        raise TypeError("mg.save writes arrays of numbers; an array of Python objects would need a pickle")
     path = os.fspath(path)
     tmp = path + ".tmp"
-    with open(tmp, "wb") as fh:            # a file object: np.savez adds no ".npz" to the name
-        np.savez(fh, **arrays)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:        # a file object: np.savez adds no ".npz" to the name
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)              # nothing half-written under the real name
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def load(module_or_path, path=None, *, map_location=None, weights_only=None):

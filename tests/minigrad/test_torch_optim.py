@@ -513,3 +513,6 @@ def test_save_and_load_a_state_dict_like_torch(tmp_path):
     opt = mg.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(TypeError, match="pickle"):
         mg.save(opt.state_dict(), tmp_path / "opt.pt")
+    with pytest.raises(TypeError, match="pickle"):
+        mg.save({"w": np.array([{"a": 1}], dtype=object)}, tmp_path / "objects.pt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]
