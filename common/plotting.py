@@ -7,6 +7,13 @@ Usage in a script::
     ...
     plotting.save(fig, out / "scree.png")  # atomic write
     plotting.show()                        # no-op when headless or --no-show
+
+On a desktop (all of these are harmless headless)::
+
+    plotting.fit_to_screen(fig)            # whole window, toolbar included, inside the screen (>= 1280 x 800)
+    plotting.interactive_show(fig)         # show and return at once: a REPL keeps reading its prompt
+    plotting.process_events()              # let the windows repaint, e.g. between REPL lines
+    plotting.animate(fig, update, 20, gif_path=out / "a.gif")   # update(i) draws frame i: live + GIF
 """
 
 from __future__ import annotations
