@@ -42,8 +42,9 @@ wider number does not shift a table into a mismatch). Everything else must match
 
 Rewriting leaves an excerpt untouched when it matches apart from masked timings, so regenerating
 does not churn the files. The pipeline notebook (``phase5_capstone/pipeline_report.ipynb``) is
-re-executed with ``--notebook`` (slow; ``make docs`` does it): its printed outputs and figures are
-replaced by those of a fresh run.
+re-executed with ``--notebook`` (slow; ``make docs`` does it) and its fresh outputs and figures are
+stored in it; ``--check --notebook`` runs it and compares what each code cell prints (timings
+masked as above) with what the notebook holds.
 """
 
 from __future__ import annotations
@@ -309,9 +310,23 @@ def merge(old: list[str], fresh: list[str], masks: list[str]) -> list[str]:
 
 
 def rewrite(path: Path, updates: list[tuple[Excerpt, list[str]]]) -> None:
-    """Replace the text inside each excerpt's fence (last first, so indices stay valid)."""
+    """Replace the text inside each excerpt's fence.
+
+    The file is read again first and each excerpt found by its command and its old text, so an
+    edit made elsewhere in the file while the commands ran is kept (and an excerpt edited in the
+    meantime is left alone, with a warning).
+    """
+    now = parse(path)
     lines = path.read_text(encoding="utf-8").split("\n")
-    for excerpt, fresh in sorted(updates, key=lambda u: u[0].start, reverse=True):
+    placed: list[tuple[Excerpt, list[str]]] = []
+    for excerpt, fresh in updates:
+        match = next((e for e in now if e.command == excerpt.command and e.text == excerpt.text), None)
+        if match is None:
+            print(f"{excerpt.where}: changed while its command ran; not rewritten", file=sys.stderr)
+            continue
+        now.remove(match)
+        placed.append((match, fresh))
+    for excerpt, fresh in sorted(placed, key=lambda u: u[0].start, reverse=True):   # last first
         lines[excerpt.start:excerpt.end] = fresh
     cli.save_text(path, "\n".join(lines))
 
@@ -355,20 +370,60 @@ def run_all(excerpts: list[Excerpt], jobs: int = 1):
 
 
 # ----------------------------------------------------------------------------- the notebook
-def execute_notebook(path: Path, timeout: float = 900) -> None:
-    """Run every cell of ``path`` from the repository root and store the fresh outputs in it."""
+def execute_notebook(path: Path, timeout: float = 900):
+    """Run every cell of the notebook at ``path`` from the repository root; return the notebook."""
     try:
         import nbformat
         from nbclient import NotebookClient
     except ImportError:
         raise cli.UserError("re-running the notebook needs the notebook extra: "
                             ".venv/bin/pip install -e '.[notebook]'") from None
-    os.environ.update({k: v for k, v in run_env().items() if k in ("MPLBACKEND", "MLFP_DATA_MIRROR",
-                                                                   "PYTHONHASHSEED")})
-    book = nbformat.read(path, as_version=4)
-    NotebookClient(book, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(REPO)}}).execute()
-    cli.save_text(path, nbformat.writes(book) + "\n")
+    env = run_env()
+    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "MLFP_DATA_MIRROR", "PYTHONHASHSEED")}
+    os.environ.update({k: env[k] for k in saved if k in env})      # the kernel inherits these
+    try:
+        book = nbformat.read(path, as_version=4)
+        NotebookClient(book, timeout=timeout, kernel_name="python3", record_timing=False,
+                       resources={"metadata": {"path": str(REPO)}}).execute()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return book
+
+
+def notebook_texts(book) -> list[list[str]]:
+    """Per code cell, what it printed and the plain-text form of its results (figures by name)."""
+    cells = []
+    for cell in book.cells:
+        if cell.cell_type != "code":
+            continue
+        texts = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                texts += output.text.rstrip("\n").split("\n")
+            elif output.output_type in ("execute_result", "display_data"):
+                texts += output.get("data", {}).get("text/plain", "").split("\n")
+        cells.append(texts)
+    return cells
+
+
+def check_notebook(path: Path) -> bool:
+    """Run the notebook and compare its printed outputs with the stored ones; True if they match."""
+    import nbformat
+
+    stored = notebook_texts(nbformat.read(path, as_version=4))
+    fresh = notebook_texts(execute_notebook(path))
+    same = True
+    for number, (old, new) in enumerate(zip(stored, fresh), 1):
+        if masked(old, []) != masked(new, []):
+            same = False
+            print(f"{path.relative_to(REPO)}: code cell {number} prints something else now:")
+            diff = difflib.unified_diff(old, new, "notebook", "fresh run", lineterm="", n=1)
+            print("\n".join("    " + d for d in diff))
+    return same and len(stored) == len(fresh)
 
 
 # ----------------------------------------------------------------------------- command line
@@ -423,16 +478,24 @@ def main(argv: list[str] | None = None) -> int:
             updates.setdefault(e.path, []).append((e, merge(e.text, fresh, e.masks)))
     for path, items in updates.items():
         rewrite(path, items)
-    if args.notebook and not args.check:
+    notebook_ok = True
+    if args.notebook:
+        import nbformat
+
         print(f"running {NOTEBOOK} ...", file=sys.stderr, flush=True)
-        execute_notebook(REPO / NOTEBOOK)
+        if args.check:
+            notebook_ok = check_notebook(REPO / NOTEBOOK)
+        else:
+            cli.save_text(REPO / NOTEBOOK, nbformat.writes(execute_notebook(REPO / NOTEBOOK)) + "\n")
 
     verb = "differ" if args.check else "rewritten"
     print(f"docs: {same} match, {len(different)} {verb}, {len(failed)} failed, "
           f"{len(skipped)} slow not run" + ("" if args.slow or not skipped else " (--slow runs them)"))
     for e in failed:
         print(f"  failed: {e.where}: {e.command}")
-    return 1 if failed or (args.check and different) else 0
+    if args.notebook:
+        print(f"notebook: {'matches' if notebook_ok else 'differs'}" if args.check else "notebook: re-run")
+    return 1 if failed or not notebook_ok or (args.check and different) else 0
 
 
 if __name__ == "__main__":

@@ -49,6 +49,17 @@ def test_the_cheap_excerpts_match_their_commands():
     assert re.search(r"docs: \d+ match, 0 differ, 0 failed", proc.stdout), proc.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("MLFP_DOCS_SLOW"),
+                    reason="the slow excerpts (training runs, full datasets) and the notebook take many "
+                           "minutes: set MLFP_DOCS_SLOW=1 or run make docs-check")
+def test_the_slow_excerpts_and_the_notebook_match_their_commands():
+    proc = subprocess.run([sys.executable, "tools/docs.py", "--check", "--slow", "--notebook"], cwd=REPO,
+                          capture_output=True, text=True, timeout=7200)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "notebook: matches" in proc.stdout
+
+
 def test_an_excerpt_edited_by_hand_fails_the_check_and_regenerating_restores_it(tmp_path, capsys):
     """A copy of a real README with one number changed: --check names it and exits 1; a rewrite
     puts the real number back, and the check passes again."""
