@@ -4,7 +4,7 @@ from tools.catalogue import Milestone, Project, TourStep
 
 T = "tests/phase5_capstone/"
 TENSOR = "minigrad.tensor:"
-OPTIM = "minigrad.optim:"
+OPTIM = "minigrad.optim.optimizer:"
 PIPE = "phase5_capstone.pipeline."
 
 PROJECTS = [

@@ -24,7 +24,7 @@ import bisect
 import math
 import warnings
 
-from . import Optimizer
+from .optimizer import Optimizer
 
 
 class LRScheduler:
