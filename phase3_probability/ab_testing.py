@@ -491,7 +491,8 @@ def serve_main(argv: list[str]) -> int:
         print(f"A/B testing dashboard on http://{args.host}:{port}/ (waitress; Ctrl-C to stop)", flush=True)
 
     try:
-        serve(args.host, args.port, on_ready=ready)
+        this_module = sys.modules[__name__]          # the dashboard computes with these very functions
+        serve(this_module, args.host, args.port, on_ready=ready)
     except OSError as exc:
         raise cli.UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0

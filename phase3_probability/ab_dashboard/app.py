@@ -15,8 +15,10 @@
 
 Every number comes from the functions of ``ab_testing.py`` (``analyse``, ``report_figures``,
 ``sampling_curves``, ``peeking_simulation``...), the ones the command line uses, so the page shows
-exactly what the terminal prints. A bad request gets a 4xx JSON body {"error": "...", "field": "..."}
-naming what is wrong (the page shows the message beside the form); bad input never causes a 500.
+exactly what the terminal prints. The app is handed that module (``create_app(ab_testing)``) rather
+than importing it: ``ab_testing.py serve`` imports this package, and the dependency runs one way.
+A bad request gets a 4xx JSON body {"error": "...", "field": "..."} naming what is wrong (the page
+shows the message beside the form); bad input never causes a 500.
 A count may be sent as a JSON number or as the text typed in the form ("4532").
 """
 
@@ -28,11 +30,10 @@ import json
 import math
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request, send_from_directory
+from flask import Flask, current_app, jsonify, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from common import cli
-from phase3_probability import ab_testing as ab
 
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024          # a 5 MB events file holds about a million visitors
@@ -41,6 +42,11 @@ MAX_EXPERIMENTS = 50_000
 MAX_LOOKS = 50
 MAX_SIMULATED_LOOKS = 1_000_000             # experiments x looks: about 2 s of work on one core
 CURVE_POINTS = 201                          # points per sampling-distribution curve sent to the page
+
+
+def stats():
+    """The ``ab_testing`` module the running app was created with (see ``create_app``)."""
+    return current_app.extensions["ab_testing"]
 
 
 class ApiError(Exception):
@@ -116,6 +122,7 @@ def group_counts(body: dict, name: str) -> tuple[int, int]:
 
     Impossible counts are refused by ``ab_testing.validate_counts`` (the CLI's own check).
     """
+    ab = stats()
     group = body.get(name)
     if not isinstance(group, dict):
         raise ApiError(422, name, f'missing {name}: send "{name}": {{"visitors": N, "conversions": K}}')
@@ -135,6 +142,7 @@ def events_from_upload(data: bytes, group_col: str, converted_col: str) -> tuple
     One row per visitor, a header row first; the delimiter (, ; tab |) is guessed. Every problem
     is an ApiError(422, "file", ...) with a message the page can show as it is.
     """
+    ab = stats()
     import pandas as pd
 
     if not data.strip():
@@ -169,6 +177,7 @@ def events_from_upload(data: bytes, group_col: str, converted_col: str) -> tuple
 def analysis(n_a: int, k_a: int, n_b: int, k_b: int, alpha: float, power: float,
              names: tuple[str, str] = ("Control (A)", "Treatment (B)"), title: str = "New Checkout Button") -> dict:
     """The JSON answer of /api/analyse: raw numbers, the CLI's text for each, and the chart data."""
+    ab = stats()
     try:
         r = ab.analyse(n_a, k_a, n_b, k_b, alpha, power)
     except ValueError as exc:                       # e.g. both groups at 0%: no variation to test
@@ -196,6 +205,7 @@ def analysis(n_a: int, k_a: int, n_b: int, k_b: int, alpha: float, power: float,
 
 def simulation(body: dict) -> dict:
     """The JSON answer of /api/simulate (the CLI's ``--simulate`` for the same counts and seed)."""
+    ab = stats()
     n_a, k_a = group_counts(body, "control")
     n_b, k_b = group_counts(body, "treatment")
     alpha = probability(body.get("alpha"), "alpha", 0.05)
@@ -228,10 +238,12 @@ def simulation(body: dict) -> dict:
 # ----------------------------------------------------------------------------- the app
 
 
-def create_app() -> Flask:
+def create_app(ab) -> Flask:
+    """The dashboard app; ``ab`` is the ``ab_testing`` module whose functions compute every number."""
     app = Flask("ab_dashboard", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES + 64 * 1024      # the file plus the form's fields
     app.json.sort_keys = False
+    app.extensions["ab_testing"] = ab
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
@@ -302,16 +314,16 @@ def create_app() -> Flask:
     return app
 
 
-def make_server(host: str = "127.0.0.1", port: int = 5000, threads: int = 2):
+def make_server(ab, host: str = "127.0.0.1", port: int = 5000, threads: int = 2):
     """The waitress server of the dashboard, listening but not yet serving (``.run()`` serves,
     ``.close()`` stops, ``.effective_port`` is the port when ``port`` is 0). Tests run it in a thread."""
     from waitress.server import create_server
 
-    return create_server(create_app(), host=host, port=port, threads=threads,
+    return create_server(create_app(ab), host=host, port=port, threads=threads,
                          max_request_body_size=MAX_UPLOAD_BYTES * 4, ident="ab_dashboard")
 
 
-def serve(host: str = "127.0.0.1", port: int = 5000, threads: int = 2, on_ready=None) -> None:
+def serve(ab, host: str = "127.0.0.1", port: int = 5000, threads: int = 2, on_ready=None) -> None:
     """Run the dashboard under waitress until interrupted. ``on_ready(port)`` is called once listening.
 
     As the pipeline's API does: waitress returns quietly on Ctrl-C, so we raise KeyboardInterrupt
@@ -320,7 +332,7 @@ def serve(host: str = "127.0.0.1", port: int = 5000, threads: int = 2, on_ready=
     import signal
     import threading
 
-    server = make_server(host, port, threads)
+    server = make_server(ab, host, port, threads)
     interrupted = []
 
     def on_ctrl_c(signum, frame):

@@ -32,7 +32,7 @@ WAIT = 15   # seconds the browser may take to show an answer (polled, not slept)
 
 @pytest.fixture(scope="module")
 def url():
-    server = dashboard.make_server(port=0)
+    server = dashboard.make_server(ab, port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}/"

@@ -32,7 +32,7 @@ SAMPLE = REPO / "phase3_probability" / "ab_dashboard" / "static" / "sample_event
 
 @pytest.fixture(scope="module")
 def client():
-    return dashboard.create_app().test_client()
+    return dashboard.create_app(ab).test_client()
 
 
 def counts(n_a, k_a, n_b, k_b, **extra):
@@ -240,7 +240,7 @@ def test_the_page_loads_only_its_own_files(client):
 
 
 def test_real_http_under_waitress():
-    server = dashboard.make_server(port=0)
+    server = dashboard.make_server(ab, port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"
