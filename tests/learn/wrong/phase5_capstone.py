@@ -6,7 +6,7 @@ WRONG: dict[str, tuple[str, str, str]] = {
     # oldest node first: the loss's gradient arrives after its users have run, so no leaf gets a .grad
     "minigrad": ("topological_order", "nodes.sort(key=_STAMP_OF, reverse=True)", "nodes.sort(key=_STAMP_OF)"),
     # the column offset copied from the row one: the filter's off-diagonal taps are never used
-    "train_mnist": ("conv2d", "j:j + s * (out_w - 1) + 1:s]", "i:i + s * (out_w - 1) + 1:s]"),
+    "train_mnist": ("conv2d", "j:j + sw * (out_w - 1) + 1:sw]", "i:i + sw * (out_w - 1) + 1:sw]"),
     # the projection back into the eps-ball forgotten: the PGD steps add up past eps
     "adversarial": ("pgd", "adv = np.clip(np.clip(adv, x - eps, x + eps), 0.0, 1.0)", "adv = np.clip(adv, 0.0, 1.0)"),
     # the 1.5 of the IQR fences forgotten: far too many outliers
