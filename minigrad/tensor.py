@@ -371,6 +371,30 @@ class Tensor:
     def item(self) -> float:
         return self.data.item()
 
+    # Python's own conversions, as torch: only a tensor with exactly one value has a truth value
+    # or a number (``if loss < 0.1:``, ``float(loss)``); more values raise instead of guessing.
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} values is ambiguous: "
+                               "index one value, or reduce first (e.g. x.amax())")
+        return bool(self.data.item())
+
+    def __float__(self) -> float:
+        return float(self._scalar())
+
+    def __int__(self) -> int:
+        return int(self._scalar())
+
+    def _scalar(self):
+        if self.data.size != 1:
+            raise ValueError(f"only a tensor with one value converts to a Python number, "
+                             f"this one has {self.data.size}")
+        return self.data.item()
+
+    def contiguous(self) -> Tensor:
+        """The tensor itself: NumPy arrays need no contiguous copy before ``view`` here."""
+        return self
+
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array on the host (no graph)."""
         return backend.to_numpy(self.data)
@@ -387,7 +411,10 @@ class Tensor:
         return self
 
     def to(self, device: str | None = None, dtype=None) -> Tensor:
-        """A copy on another device and/or dtype (no graph)."""
+        """A copy on another device and/or dtype (no graph). As torch, a dtype may stand where
+        the device goes: ``x.to(mg.float64)`` is ``x.to(dtype=mg.float64)``."""
+        if device is not None and not isinstance(device, str):
+            device, dtype = None, device if dtype is None else dtype
         data = self.data if device is None else backend.to_device(self.data, device)
         if dtype is not None:
             data = data.astype(dtype)

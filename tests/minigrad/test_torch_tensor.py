@@ -452,3 +452,39 @@ FUNCTION_FORMS = {
 def test_function_forms_like_torch(name):
     _compare(lambda x: FUNCTION_FORMS[name](mg, x), lambda x: FUNCTION_FORMS[name](torch, x), (3, 4))
     assert mg.numel(mg.zeros(3, 4)) == torch.numel(torch.zeros(3, 4))
+
+
+# ----------------------------------------------------------------------------- Python conversions
+@pytest.mark.parametrize("values", [[2.5], [[0.0]], 3.0, 0.0, [-1.0]])
+def test_bool_float_int_of_one_value_as_torch(values):
+    ours, theirs = mg.tensor(values, dtype=mg.float64), torch.tensor(values, dtype=torch.float64)
+    assert bool(ours) == bool(theirs)
+    assert float(ours) == float(theirs)
+    assert int(ours) == int(theirs)
+
+
+@pytest.mark.parametrize("values", [[1.0, 2.0], [[1.0], [0.0]], []])
+def test_bool_and_float_of_several_values_raise_as_torch(values):
+    ours, theirs = mg.tensor(values), torch.tensor(values)
+    for convert, error in ((bool, RuntimeError), (float, ValueError), (int, ValueError)):
+        with pytest.raises(error):
+            convert(theirs)
+        with pytest.raises(error, match="ambiguous|one value"):
+            convert(ours)          # before: bool() was True for any non-empty tensor
+
+
+def test_if_on_a_comparison_reads_as_torch():
+    loss_m, loss_t = mg.tensor(0.05), torch.tensor(0.05)
+    assert bool(loss_m < 0.1) is bool(loss_t < 0.1) is True
+
+
+def test_to_with_a_dtype_in_the_device_place_and_contiguous():
+    a = np.arange(6.0).reshape(2, 3)
+    ours, theirs = mg.tensor(a, dtype=mg.float32), torch.tensor(a, dtype=torch.float32)
+    out_m, out_t = ours.to(mg.float64), theirs.to(torch.float64)
+    assert out_m.dtype == np.float64 and out_t.dtype == torch.float64
+    np.testing.assert_array_equal(out_m.numpy(), out_t.numpy())
+    assert ours.to("cpu", mg.float64).dtype == np.float64
+    assert ours.t().contiguous().shape == tuple(theirs.t().contiguous().shape)
+    with pytest.raises(ValueError):
+        ours.to("tpu")
