@@ -118,14 +118,17 @@ from .tensor import (
     get_default_dtype,
     int64,
     is_grad_enabled,
+    is_tensor,
     linspace,
     log1p,
     log_softmax,
     logsumexp,
+    masked_fill,
     matmul,
     maximum,
     mean,
     minimum,
+    mm,
     no_grad,
     norm,
     numel,
@@ -152,6 +155,11 @@ from .tensor import (
     zeros,
     zeros_like,
 )
+from .tensor import abs_of as abs  # noqa: A004  (torch.abs; Python's abs is not used in this file)
+from .tensor import max_of as max  # noqa: A004
+from .tensor import min_of as min  # noqa: A004
+from .tensor import pow_of as pow  # noqa: A004
+from .tensor import sum_of as sum  # noqa: A004
 
 
 def save(obj, path) -> None:
@@ -192,6 +200,7 @@ def load(module_or_path, path=None, *, map_location=None, weights_only=None):
 
 
 __all__ = [
+    "sum", "max", "min", "abs", "pow", "mm", "masked_fill", "is_tensor",
     "backend", "functional", "optim", "threads", "numerical_grad", "get_array_module", "register_backend",
     "conv2d", "conv2d_fused",
     "max_pool2d", "DataLoader", "Dataset", "TensorDataset", "GELU", "BatchNorm1d", "BatchNorm2d",

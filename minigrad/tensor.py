@@ -1609,3 +1609,45 @@ def split(x, split_size_or_sections, dim: int = 0) -> tuple:
 
 def numel(x) -> int:
     return _t(x).numel()
+
+
+# ``mg.sum``, ``mg.max``, ``mg.min``, ``mg.abs`` and ``mg.pow`` (torch's function forms) carry other
+# names here so that they do not hide Python's own sum/max/min/abs/pow in this file;
+# minigrad/__init__.py exports them under torch's names.
+def sum_of(x, dim=None, keepdim: bool = False) -> Tensor:
+    """``torch.sum(x, dim, keepdim)``: the method ``x.sum(dim, keepdim)``."""
+    return _t(x).sum(dim, keepdim)
+
+
+def max_of(x, dim=None, keepdim: bool = False):
+    """``torch.max``: ``max(x)`` the largest element, ``max(x, dim)`` (values, indices),
+    ``max(x, y)`` elementwise; the method :meth:`Tensor.max`."""
+    return _t(x).max(dim, keepdim)
+
+
+def min_of(x, dim=None, keepdim: bool = False):
+    """``torch.min``, as :func:`max_of`."""
+    return _t(x).min(dim, keepdim)
+
+
+def abs_of(x) -> Tensor:
+    """``torch.abs(x)``."""
+    return _t(x).abs()
+
+
+def pow_of(x, exponent) -> Tensor:
+    """``torch.pow(x, exponent)``: ``x ** exponent``."""
+    return _t(x) ** exponent
+
+
+def mm(x, y) -> Tensor:
+    """``torch.mm(x, y)``: the matrix product of two 2-d tensors."""
+    return _t(x).mm(y)
+
+
+def masked_fill(x, mask, value: float) -> Tensor:
+    return _t(x).masked_fill(mask, value)
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)

@@ -488,3 +488,25 @@ def test_to_with_a_dtype_in_the_device_place_and_contiguous():
     assert ours.t().contiguous().shape == tuple(theirs.t().contiguous().shape)
     with pytest.raises(ValueError):
         ours.to("tpu")
+
+
+# ----------------------------------------------------------------------------- torch.sum / max / min / abs / pow
+@pytest.mark.parametrize("call", [
+    lambda t, x: t.sum(x), lambda t, x: t.sum(x, 1), lambda t, x: t.sum(x, dim=0, keepdim=True),
+    lambda t, x: t.max(x), lambda t, x: t.max(x, 1), lambda t, x: t.max(x, dim=0, keepdim=True),
+    lambda t, x: t.min(x), lambda t, x: t.min(x, 1), lambda t, x: t.max(x, x * 0.5),
+    lambda t, x: t.abs(x), lambda t, x: t.pow(t.abs(x), 1.5), lambda t, x: t.mm(x, x.t()),
+    lambda t, x: t.masked_fill(x, x > 0, -1.0),
+], ids=["sum", "sum-1", "sum-dim-keepdim", "max", "max-1", "max-dim-keepdim", "min", "min-1",
+        "max-elementwise", "abs", "pow", "mm", "masked_fill"])
+def test_torch_function_forms_of_the_reductions(call):
+    _compare(lambda x: call(mg, x), lambda x: call(torch, x), (3, 4), seed=3)
+
+
+def test_function_forms_leave_python_builtins_alone():
+    import builtins
+
+    from minigrad import tensor as tensor_module
+    assert mg.sum is not builtins.sum and mg.is_tensor(mg.tensor(1.0)) and not mg.is_tensor(1.0)
+    for name in ("sum", "max", "min", "abs", "pow"):
+        assert name not in vars(tensor_module)        # the module's own sum/max/... stay Python's
