@@ -233,6 +233,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with atomic_path("fig.png") as tmp:
             fig.savefig(tmp)
     """
+    if not str(path).strip():                       # Path("") is ".", the current folder
+        raise UserError("the output file name is empty: give a file name")
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -241,6 +243,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise UserError(f"cannot create folder {folder}: {exc.strerror}") from None
     if target.is_dir():
         raise UserError(f"cannot write {target}: a folder of that name is in the way")
+    if target.exists() and not target.is_file():    # renaming onto /dev/zero would replace the device itself
+        raise UserError(f"cannot write {target}: it is a device or a pipe, not a file (choose a file name)")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=folder)
     except OSError as exc:

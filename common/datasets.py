@@ -399,23 +399,40 @@ ALIASES: dict[str, str] = {
 MAX_INPUT_BYTES = 2 * 2**30      # the largest data file a script reads (the biggest dataset is ~170 MB)
 
 
+def check_input_file(file: str | Path, arg: str | None = None, what: str = "data file") -> Path:
+    """``file`` as a Path if it is an existing regular file a script may read, else UserError.
+
+    Refused: an empty name, a missing file, a folder, a named pipe or a device (reading would
+    block forever, or never end: /dev/zero), and a file above MAX_INPUT_BYTES.
+    """
+    arg = str(file) if arg is None else arg
+    if not str(arg).strip():
+        raise UserError(f"the {what} name is empty: give a file")
+    candidate = Path(file).expanduser()
+    if not candidate.exists():
+        raise UserError(f"no such file: {arg}")
+    if candidate.is_dir():
+        raise UserError(f"{arg} is a folder; give a {what}")
+    if not candidate.is_file():                       # a named pipe or a device would block or never end
+        raise UserError(f"{arg} is not a regular file (a pipe or a device?); give a {what}")
+    size = candidate.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise UserError(f"{arg} is {size / 2**30:.1f} GiB, more than the {MAX_INPUT_BYTES // 2**30} GiB "
+                        f"a {what} may have here")
+    return candidate
+
+
 def resolve(arg: str, aliases: dict[str, str] | None = None) -> Path | str:
     """A CLI data argument: an existing path is returned as a Path, else a registry name.
 
     ``aliases`` (per project) take precedence over :data:`ALIASES`. Raises UserError when the
     argument is neither a file nor a known dataset.
     """
+    if not str(arg).strip():
+        raise UserError("the data argument is empty: give a file or a dataset name")
     candidate = Path(arg).expanduser()
     if candidate.exists():
-        if candidate.is_dir():
-            raise UserError(f"{arg} is a folder; give a data file")
-        if not candidate.is_file():                       # a named pipe or a device would block or never end
-            raise UserError(f"{arg} is not a regular file (a pipe or a device?); give a data file")
-        size = candidate.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise UserError(f"{arg} is {size / 2**30:.1f} GiB, more than the {MAX_INPUT_BYTES // 2**30} GiB "
-                            "a data file may have here")
-        return candidate
+        return check_input_file(candidate, arg)
     table = {**ALIASES, **(aliases or {})}
     name = table.get(arg, arg)
     if name in REGISTRY:

@@ -528,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = cli.make_parser(__doc__, prog="phase1_linalg/movie_recommender.py")
     parser.add_argument("--ratings", default=None,
                         help="your ratings without the prompt, e.g. 'Star Wars=5, Titanic=2, Toy Story=4'")
-    parser.add_argument("--top", type=cli.positive_int, default=5, help="how many recommendations (default 5)")
+    parser.add_argument("--top", type=cli.bounded_int(1, 100), default=5,
+                        help="how many recommendations, 1 to 100 (default 5)")
     parser.add_argument("--min-ratings", type=cli.positive_int, default=50,
                         help="only recommend movies with at least this many ratings (default 50)")
     parser.add_argument("--similar", metavar="TITLE", default=None,
@@ -605,6 +606,9 @@ def main(argv: list[str] | None = None) -> int:
     for user, sim, shared in zip(neighbours, sims, common):
         print(f"  user {user + 1}: {sim:.2f} ({shared} of your movies in common)")
     picks = recommend(scores, items, counts, args.top, args.min_ratings)
+    if len(picks) == 0:
+        raise cli.UserError(f"no movie you have not rated has {args.min_ratings} ratings or more (the most rated "
+                            f"has {int(counts.max())}): lower --min-ratings")
     print(f"\nTop {len(picks)} recommendations for you:")
     for rank, j in enumerate(picks, start=1):
         print(f"{rank}. {display_title(titles[j])} (similarity: {scores[j]:.2f})")

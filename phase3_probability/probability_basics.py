@@ -224,10 +224,12 @@ def plot_normal_vs_uniform(normal: np.ndarray, uniform: np.ndarray, mu: float, s
 
 def main(argv: list[str] | None = None) -> int:
     parser = cli.make_parser(__doc__, prog="phase3_probability/probability_basics.py")
-    parser.add_argument("--trials", type=cli.positive_int, default=100_000,
-                        help="coin flips / dice throws to simulate (default 100000)")
-    parser.add_argument("--samples", type=cli.positive_int, default=10_000,
-                        help="size of the random dataset for the moments and the normal/uniform figure")
+    # upper bounds keep the arrays to about a gigabyte (a trial holds a coin, four dice and the event indicators)
+    parser.add_argument("--trials", type=cli.bounded_int(1, 10_000_000), default=100_000,
+                        help="coin flips / dice throws to simulate, up to 10000000 (default 100000)")
+    parser.add_argument("--samples", type=cli.bounded_int(1, 10_000_000), default=10_000,
+                        help="size of the random dataset for the moments and the normal/uniform figure "
+                             "(up to 10000000)")
     args = parser.parse_args(argv)
     if args.samples < 2:
         raise cli.UserError("--samples must be at least 2 (a sample variance needs two values)")

@@ -28,6 +28,7 @@ the vocabulary is every column, also one that is always 0, as in scikit-learn's 
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import random
@@ -36,6 +37,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from common import cli, datasets
+
+MAX_ALPHA = 1e6     # far above any useful smoothing; an alpha * |V| near float's limit gives inf, then NaN
 
 # ----------------------------------------------------------------------------- core (pure Python)
 
@@ -172,8 +175,8 @@ class NaiveBayes:
                       for c, table in data["word_counts"].items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"model file is incomplete or malformed ({type(exc).__name__}: {exc})") from None
-        if set(docs) != set(counts) or len(docs) < 2 or alpha <= 0 or min(docs.values()) < 1:
-            raise ValueError("model file needs >= 2 classes with counts and alpha > 0")
+        if set(docs) != set(counts) or len(docs) < 2 or not 0 < alpha <= MAX_ALPHA or min(docs.values()) < 1:
+            raise ValueError(f"model file needs >= 2 classes with counts and 0 < alpha <= {MAX_ALPHA:g}")
         return cls(alpha, docs, counts).fit_probabilities()
 
 
@@ -292,11 +295,20 @@ def _split_quotes(line: str) -> str:
     return line[1:-1] if len(line) >= 2 and line[0] == line[-1] and line[0] in "\"'" else line
 
 
+def smoothing_value(text: str) -> float:
+    """argparse type for --alpha: a number in (0, MAX_ALPHA]."""
+    value = cli.positive_float(text)
+    if value > MAX_ALPHA:
+        raise argparse.ArgumentTypeError(f"expected a smoothing from 0 to {MAX_ALPHA:g} (1 is Laplace's), got {text}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = cli.make_parser(__doc__, prog="phase3_probability/spam_filter.py")
     parser.add_argument("--corpus", default="sms", help="'sms' (bundled), 'enron' (download-only) or a CSV "
                         "with columns label,text (default sms)")
-    parser.add_argument("--alpha", type=cli.positive_float, default=1.0, help="Laplace smoothing (default 1)")
+    parser.add_argument("--alpha", type=smoothing_value, default=1.0, help="Laplace smoothing, > 0 and at most "
+                        f"{MAX_ALPHA:g} (default 1)")
     parser.add_argument("--test-size", type=cli.positive_float, default=0.2, help="test fraction (default 0.2)")
     parser.add_argument("--classify", action="append", metavar="TEXT", help="classify TEXT (repeatable)")
     parser.add_argument("--save", default=None, metavar="FILE.json", help="save the trained model as JSON")
@@ -308,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
         if not text.strip():
             raise cli.UserError("--classify got empty text: give a message to classify")
 
-    if args.load:
+    if args.load is not None:
+        datasets.check_input_file(args.load, what="model file")      # not a folder, a pipe or /dev/zero
         try:
             with open(args.load, encoding="utf-8") as handle:
                 model = NaiveBayes.from_json(json.load(handle))
@@ -351,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         cm = confusion_matrix(truth, predicted, labels=[other, "spam"])
         print(format_confusion_matrix(cm, [other, "spam"]))
 
-    if args.save:
+    if args.save is not None:
         path = cli.save_text(args.save, json.dumps(model.to_json()))
         print(f"\nSaved model: {path}")
 

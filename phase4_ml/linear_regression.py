@@ -25,6 +25,7 @@ Evaluation on a held-out split: MSE, MAE and R^2 = 1 - SS_res / SS_tot.
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
@@ -362,14 +363,23 @@ def run_toy(args) -> int:
     return 0
 
 
+def strength(text: str) -> float:
+    """argparse type for a penalty strength: a number in (0, 1e6]. Far stronger penalties only shrink
+    every weight to 0, and one near 1e308 makes gradient descent's steps overflow."""
+    value = cli.positive_float(text)
+    if value > 1e6:
+        raise argparse.ArgumentTypeError(f"expected a strength from 0 to 1e6, got {text}")
+    return value
+
+
 def main(argv=None) -> int:
     parser = cli.make_parser(__doc__, prog="phase4_ml/linear_regression.py")
     parser.add_argument("data", nargs="?", default="housing_data.csv",
                         help="CSV file or dataset name (default housing_data.csv = Boston housing)")
     parser.add_argument("--target", help="column to predict (default MEDV / median_house_value / last column)")
     parser.add_argument("--drop", nargs="+", metavar="COLUMN", help="columns to leave out (e.g. --drop B)")
-    parser.add_argument("--alpha", type=cli.positive_float, default=1.0, help="Ridge strength (default 1)")
-    parser.add_argument("--lasso-alpha", type=cli.positive_float, default=0.1, help="Lasso strength (default 0.1)")
+    parser.add_argument("--alpha", type=strength, default=1.0, help="Ridge strength, up to 1e6 (default 1)")
+    parser.add_argument("--lasso-alpha", type=strength, default=0.1, help="Lasso strength, up to 1e6 (default 0.1)")
     parser.add_argument("--batch-size", type=cli.positive_int, default=32, help="mini-batch size (default 32)")
     parser.add_argument("--epochs", type=cli.positive_int, default=None,
                         help="mini-batch GD epochs (default 100, fewer on large data: about 5000 steps)")
