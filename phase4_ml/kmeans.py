@@ -397,8 +397,10 @@ def main(argv=None) -> int:
     parser.add_argument("data", nargs="?", default="customer_data.csv",
                         help="CSV file or dataset name (default customer_data.csv = UCI wholesale customers)")
     parser.add_argument("--k", type=cli.positive_int, default=4, help="number of clusters (default 4)")
-    parser.add_argument("--n-init", type=cli.positive_int, default=10, help="k-means++ restarts (default 10)")
-    parser.add_argument("--max-iter", type=cli.positive_int, default=300)
+    parser.add_argument("--n-init", type=cli.bounded_int(1, 1000), default=10,
+                        help="k-means++ restarts, 1-1000 (default 10)")
+    parser.add_argument("--max-iter", type=cli.bounded_int(1, 100_000), default=300,
+                        help="Lloyd iterations per restart at most, 1-100000 (default 300)")
     parser.add_argument("--columns", nargs="+", metavar="COLUMN", help="columns to cluster on (default: all usable)")
     parser.add_argument("--drop", nargs="+", metavar="COLUMN", help="columns to leave out")
     parser.add_argument("--log", action="store_true", help="log(1 + x) the columns first (default for customer data)")

@@ -17,7 +17,7 @@ from common import cli, datasets
 from phase1_linalg import linalg_basics, movie_recommender, pca_visualizer
 from phase2_calculus import curve_fitter
 from phase3_probability import monte_carlo_pi, probability_basics, spam_filter
-from phase4_ml import decision_tree, linear_regression, logistic_regression
+from phase4_ml import decision_tree, kmeans, linear_regression, logistic_regression
 from tests.conftest import assert_user_error, needs_dataset
 
 SEED_SCRIPTS = [linalg_basics, pca_visualizer, curve_fitter, monte_carlo_pi, probability_basics, spam_filter,
@@ -59,8 +59,11 @@ def test_hostile_data_paths(run_main, tmp_path, fifo, module, what):
     (linear_regression.main, ("--lasso-alpha", "1e300"), "0 to 1e6"),
     (movie_recommender.main, ("--top", "1000000000000"), "1 to 100"),
     (movie_recommender.main, ("--top", "0"), "1 to 100"),
+    (kmeans.main, ("--n-init", "1000000000000"), "1 to 1000"),
+    (kmeans.main, ("--max-iter", "1000000000000"), "1 to 100000"),
 ], ids=["trials-1e12", "samples-1e12", "trials-0", "alpha-1e308", "alpha-inf", "load-dev-zero", "load-empty",
-        "save-empty", "ridge-1e308", "lasso-1e300", "top-1e12", "top-0"])
+        "save-empty", "ridge-1e308", "lasso-1e300", "top-1e12", "top-0",
+        "kmeans-n-init-1e12", "kmeans-max-iter-1e12"])
 def test_unbounded_options_are_one_line(run_main, tmp_path, main, args, fragment):
     assert_user_error(run_main(main, *args, "--no-show", "--out", tmp_path / "o"), fragment)
 
