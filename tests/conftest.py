@@ -37,6 +37,17 @@ if LEARNER:
     _learn_patch.install()
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Each test starts with no matplotlib figure open: one left by an earlier test in the same
+    process would be taken for the window the next test looks at."""
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
 def pytest_report_header(config):
     if not LEARNER:
         return None
