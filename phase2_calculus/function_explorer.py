@@ -29,6 +29,7 @@ window (--no-show), give the points with --tangent-at.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -348,20 +349,8 @@ def _fmt_x(x: float) -> str:
     return f"{tidy(x):.6g}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = cli.make_parser(__doc__, prog="phase2_calculus/function_explorer.py")
-    parser.add_argument("expression", help="f(x), e.g. \"x**3 - 3*x + 1\" (quote it)")
-    parser.add_argument("--xmin", type=cli.finite_float, default=-3.0, help="left end of the plot (default -3)")
-    parser.add_argument("--xmax", type=cli.finite_float, default=3.0, help="right end of the plot (default 3)")
-    parser.add_argument("--tangent-at", type=cli.finite_float, action="append", default=[], metavar="X",
-                        help="draw the tangent at X (repeatable; the headless stand-in for a click)")
-    parser.add_argument("--start", type=cli.finite_float, default=None,
-                        help="where the ball starts rolling (default 90%% of the way to xmax)")
-    parser.add_argument("--lr", type=cli.positive_float, default=0.05, help="learning rate (default 0.05)")
-    parser.add_argument("--steps", type=cli.positive_int, default=200, help="max descent steps (default 200)")
-    parser.add_argument("--error-at", type=cli.finite_float, default=None, metavar="X",
-                        help="x for the derivative error-vs-h study (default: 0.3 of the way from xmin)")
-    args = parser.parse_args(argv)
+def explore(args) -> int:
+    """The whole session for parsed arguments: tables, figures, the live window."""
     if args.xmax <= args.xmin:
         raise cli.UserError(f"--xmax ({args.xmax:g}) must be greater than --xmin ({args.xmin:g})")
     for a in args.tangent_at:
@@ -445,6 +434,29 @@ def main(argv: list[str] | None = None) -> int:
     for x, slope in clicker.slopes:
         print(f"clicked x = {x:.4g}: slope = {slope:.4f}")
     return 0
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = cli.make_parser(__doc__, prog="phase2_calculus/function_explorer.py")
+    parser.add_argument("expression", help="f(x), e.g. \"x**3 - 3*x + 1\" (quote it)")
+    parser.add_argument("--xmin", type=cli.finite_float, default=-3.0, help="left end of the plot (default -3)")
+    parser.add_argument("--xmax", type=cli.finite_float, default=3.0, help="right end of the plot (default 3)")
+    parser.add_argument("--tangent-at", type=cli.finite_float, action="append", default=[], metavar="X",
+                        help="draw the tangent at X (repeatable; the headless stand-in for a click)")
+    parser.add_argument("--start", type=cli.finite_float, default=None,
+                        help="where the ball starts rolling (default 90%% of the way to xmax)")
+    parser.add_argument("--lr", type=cli.positive_float, default=0.05, help="learning rate (default 0.05)")
+    parser.add_argument("--steps", type=cli.positive_int, default=200, help="max descent steps (default 200)")
+    parser.add_argument("--error-at", type=cli.finite_float, default=None, metavar="X",
+                        help="x for the derivative error-vs-h study (default: 0.3 of the way from xmin)")
+    args = parser.parse_args(argv)
+    # f may overflow or be undefined somewhere on the range (1e300 * x**2, log(x) left of 0): the
+    # tables and figures show inf/nan there and the checks below say so in one line, so NumPy's and
+    # matplotlib's RuntimeWarnings would only repeat it as noise on stderr
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return explore(args)
 
 
 if __name__ == "__main__":

@@ -148,6 +148,17 @@ def test_cli_bad_input(run_main, tmp_path, argv, fragment):
     assert not list(tmp_path.glob("*.png"))
 
 
+def test_overflowing_function_gives_one_line_and_no_warnings(run_cli, tmp_path):
+    """A 309-digit coefficient (about 1.1e308, still a float) overflows f near the ends of the range:
+    the table shows inf/nan, the tangent check refuses in one line, and no RuntimeWarning joins it."""
+    res = run_cli(SCRIPT, "1" * 309 + "*x", "--no-show", "--out", tmp_path)
+    assert res.returncode == 2, res
+    assert res.stderr.strip().splitlines() == ["error: f is not defined at --tangent-at 1.8"], res.stderr
+    assert "inf" in res.stdout
+    res = run_cli(SCRIPT, "1e300*x**2", "--no-show", "--out", tmp_path, "--steps", "5")
+    assert res.returncode == 0 and res.stderr == "", res
+
+
 @pytest.mark.slow
 def test_cli_transcript(run_cli, tmp_path):
     res = run_cli(SCRIPT, "x**3 - 3*x + 1", "--no-show", "--out", tmp_path, "--tangent-at", "2")
