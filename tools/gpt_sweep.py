@@ -1,0 +1,132 @@
+"""A small scaling sweep for the GPT's CPU recipe: model sizes x context lengths at one time budget.
+
+Each run is ``gpt.py train shakespeare.txt --time BUDGET --recipe cpu15`` with the size and context
+overridden (a fresh process each, one after the other, so that no two runs share the cores), and
+records the best validation loss, the parameter count, the steps taken and the tokens per second.
+Every run sees the same number of tokens per step (batch x context = 2,048 characters), so a longer
+context means fewer, longer sequences.
+
+Writes ``outputs/gpt_sweep/sweep.json`` (one record per run, kept between invocations so an
+interrupted sweep resumes), ``sweep.png`` (best validation loss against parameters, one line per
+context length) and prints a Markdown table for the README.
+
+    python -m tools.gpt_sweep                       # 4 sizes x 2 contexts, 5 minutes each (40 min)
+    python -m tools.gpt_sweep --time 90s --only 4x128@128
+    python -m tools.gpt_sweep --plot-only           # redraw the figure and table from sweep.json
+
+Run it on an otherwise idle machine: a budgeted run trains for as many steps as the cores allow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SIZES = ((4, 96), (4, 128), (4, 192), (6, 256))       # (layers, width); 4 heads each
+CONTEXTS = (128, 256)
+TOKENS_PER_STEP = 2048
+
+
+def run_name(layers: int, dim: int, block: int) -> str:
+    return f"{layers}x{dim}@{block}"
+
+
+def train_one(layers: int, dim: int, block: int, budget: str, out: Path, lr: float, dropout: float) -> dict:
+    """One budgeted training run in its own process; the figures read back from its checkpoint."""
+    sys.path.insert(0, str(REPO))
+    from final_gpt.model import GPTConfig
+
+    folder = out / run_name(layers, dim, block)
+    cmd = [sys.executable, str(REPO / "final_gpt" / "gpt.py"), "train", "shakespeare.txt", "--time", budget,
+           "--recipe", "cpu15", "--layers", str(layers), "--dim", str(dim), "--heads", "4", "--block", str(block),
+           "--batch", str(TOKENS_PER_STEP // block), "--lr", f"{lr:g}", "--dropout", f"{dropout:g}",
+           "--sample-len", "0", "--out", str(folder), "--no-show"]
+    began = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    wall = time.perf_counter() - began
+    if proc.returncode != 0:
+        raise SystemExit(f"error: {' '.join(cmd[1:])} exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
+    meta = json.loads((folder / "ckpt.json").read_text())
+    cfg = GPTConfig(**meta["config"])
+    best = min(meta["history"], key=lambda h: h["val"])
+    return {"name": run_name(layers, dim, block), "layers": layers, "dim": dim, "block": block,
+            "batch": TOKENS_PER_STEP // block, "params": cfg.num_parameters(), "budget": budget, "lr": lr,
+            "dropout": dropout, "best_val": best["val"], "best_iter": best["iter"],
+            "steps": meta["history"][-1]["iter"], "wall_s": round(wall, 1),
+            "tokens_per_s": round(meta["history"][-1]["iter"] * TOKENS_PER_STEP / wall)}
+
+
+def plot(records: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
+    for block in sorted({r["block"] for r in records}):
+        rows = sorted((r for r in records if r["block"] == block), key=lambda r: r["params"])
+        ax.plot([r["params"] / 1e6 for r in rows], [r["best_val"] for r in rows], "o-", label=f"context {block}")
+        for r in rows:
+            ax.annotate(f"{r['layers']}x{r['dim']}", (r["params"] / 1e6, r["best_val"]), textcoords="offset points",
+                        xytext=(4, 4), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters (millions, log scale)")
+    ax.set_ylabel("best validation loss (nats per character)")
+    budgets = sorted({r["budget"] for r in records})
+    ax.set_title(f"Tiny Shakespeare, {' / '.join(budgets)} of training per run on this CPU")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def table(records: list[dict]) -> str:
+    lines = ["| model | context x batch | parameters | steps | tokens/s (whole run) | best validation loss |",
+             "|---|---|---|---|---|---|"]
+    best = min(r["best_val"] for r in records)
+    for r in sorted(records, key=lambda r: (r["block"], r["params"])):
+        loss = f"{r['best_val']:.3f}" + (" (best)" if r["best_val"] == best else "")
+        lines.append(f"| {r['layers']} x {r['dim']} | {r['block']} x {r['batch']} | {r['params'] / 1e6:.2f} M | "
+                     f"{r['steps']:,} | {r['tokens_per_s']:,} | {loss} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.gpt_sweep", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--time", default="5m", help="budget per run, as gpt.py train --time (default 5m)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of every run (default 2e-3)")
+    parser.add_argument("--dropout", type=float, default=0.0, help="dropout of every run (default 0)")
+    parser.add_argument("--only", nargs="*", default=None, metavar="LxD@C", help="runs to do, e.g. 4x128@128")
+    parser.add_argument("--out", type=Path, default=REPO / "outputs" / "gpt_sweep", help="folder for the results")
+    parser.add_argument("--plot-only", action="store_true", help="redraw the figure and table from sweep.json")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    store = args.out / "sweep.json"
+    records = json.loads(store.read_text()) if store.exists() else []
+    if not args.plot_only:
+        plan = [(layers, dim, block) for block in CONTEXTS for layers, dim in SIZES
+                if args.only is None or run_name(layers, dim, block) in args.only]
+        for i, (layers, dim, block) in enumerate(plan, 1):
+            name = run_name(layers, dim, block)
+            print(f"[{i}/{len(plan)}] {name}, {args.time} ...", flush=True)
+            record = train_one(layers, dim, block, args.time, args.out, args.lr, args.dropout)
+            records = [r for r in records if not (r["name"] == name and r["budget"] == args.time)] + [record]
+            store.write_text(json.dumps(records, indent=1))
+            print(f"    {record['params'] / 1e6:.2f} M parameters, {record['steps']:,} steps, "
+                  f"{record['tokens_per_s']:,} tokens/s: best validation loss {record['best_val']:.3f}", flush=True)
+    if not records:
+        print("error: no runs recorded yet", file=sys.stderr)
+        return 2
+    plot(records, args.out / "sweep.png")
+    print(table(records))
+    print(f"\nSaved {args.out / 'sweep.json'} and {args.out / 'sweep.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
