@@ -19,12 +19,13 @@ Run it on an otherwise idle machine: a budgeted run trains for as many steps as 
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import cli
 
 REPO = Path(__file__).resolve().parent.parent
 SIZES = ((4, 96), (4, 128), (4, 192), (6, 256))       # (layers, width); 4 heads each
@@ -38,7 +39,6 @@ def run_name(layers: int, dim: int, block: int) -> str:
 
 def train_one(layers: int, dim: int, block: int, budget: str, out: Path, lr: float, dropout: float) -> dict:
     """One budgeted training run in its own process; the figures read back from its checkpoint."""
-    sys.path.insert(0, str(REPO))
     from final_gpt.model import GPTConfig
 
     folder = out / run_name(layers, dim, block)
@@ -50,7 +50,10 @@ def train_one(layers: int, dim: int, block: int, budget: str, out: Path, lr: flo
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - began
     if proc.returncode != 0:
-        raise SystemExit(f"error: {' '.join(cmd[1:])} exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
+        if proc.returncode == 130:
+            raise KeyboardInterrupt
+        last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise cli.UserError(f"the {run_name(layers, dim, block)} run exited {proc.returncode}: {last}")
     meta = json.loads((folder / "ckpt.json").read_text())
     cfg = GPTConfig(**meta["config"])
     best = min(meta["history"], key=lambda h: h["val"])
@@ -59,6 +62,21 @@ def train_one(layers: int, dim: int, block: int, budget: str, out: Path, lr: flo
             "dropout": dropout, "best_val": best["val"], "best_iter": best["iter"],
             "steps": meta["history"][-1]["iter"], "wall_s": round(wall, 1),
             "tokens_per_s": round(meta["history"][-1]["iter"] * TOKENS_PER_STEP / wall)}
+
+
+def read_records(store: Path) -> list[dict]:
+    """The runs recorded so far (none when the file does not exist); a damaged file is one error."""
+    if not store.exists():
+        return []
+    try:
+        records = json.loads(store.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise cli.UserError(f"cannot read {store}: {exc}; delete it to start the sweep afresh") from None
+    fields = ("name", "layers", "dim", "block", "batch", "params", "budget", "best_val", "steps", "tokens_per_s")
+    if not isinstance(records, list) or not all(isinstance(r, dict) and all(f in r for f in fields)
+                                                for r in records):
+        raise cli.UserError(f"{store} is not a list of sweep runs; delete it to start the sweep afresh")
+    return records
 
 
 def plot(records: list[dict], path: Path) -> None:
@@ -96,18 +114,35 @@ def table(records: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.gpt_sweep", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--time", default="5m", help="budget per run, as gpt.py train --time (default 5m)")
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of every run (default 2e-3)")
-    parser.add_argument("--dropout", type=float, default=0.0, help="dropout of every run (default 0)")
+    from final_gpt.gpt import time_budget
+
+    def budget(text: str) -> str:
+        time_budget(text)                 # the same check as gpt.py train --time; the text is passed on
+        return text
+
+    def rate(text: str) -> float:
+        value = cli.finite_float(text)
+        if not 0 <= value < 1:
+            raise cli.argparse.ArgumentTypeError(f"expected a rate from 0 to below 1, got {text}")
+        return value
+
+    parser = cli.make_parser(__doc__, prog="python -m tools.gpt_sweep", seed=False, out=False, show=False)
+    parser.add_argument("--time", type=budget, default="5m",
+                        help="budget per run, as gpt.py train --time (default 5m)")
+    parser.add_argument("--lr", type=cli.positive_float, default=2e-3,
+                        help="peak learning rate of every run (default 2e-3)")
+    parser.add_argument("--dropout", type=rate, default=0.0, help="dropout of every run (default 0)")
     parser.add_argument("--only", nargs="*", default=None, metavar="LxD@C", help="runs to do, e.g. 4x128@128")
     parser.add_argument("--out", type=Path, default=REPO / "outputs" / "gpt_sweep", help="folder for the results")
     parser.add_argument("--plot-only", action="store_true", help="redraw the figure and table from sweep.json")
     args = parser.parse_args(argv)
+    known = [run_name(layers, dim, block) for block in CONTEXTS for layers, dim in SIZES]
+    unknown = sorted(set(args.only or ()) - set(known))
+    if unknown:
+        raise cli.UserError(f"no run named {', '.join(unknown)} in the sweep; the runs are {', '.join(known)}")
     args.out.mkdir(parents=True, exist_ok=True)
     store = args.out / "sweep.json"
-    records = json.loads(store.read_text()) if store.exists() else []
+    records = read_records(store)
     if not args.plot_only:
         plan = [(layers, dim, block) for block in CONTEXTS for layers, dim in SIZES
                 if args.only is None or run_name(layers, dim, block) in args.only]
@@ -120,8 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {record['params'] / 1e6:.2f} M parameters, {record['steps']:,} steps, "
                   f"{record['tokens_per_s']:,} tokens/s: best validation loss {record['best_val']:.3f}", flush=True)
     if not records:
-        print("error: no runs recorded yet", file=sys.stderr)
-        return 2
+        raise cli.UserError(f"no runs recorded yet in {store}")
     plot(records, args.out / "sweep.png")
     print(table(records))
     print(f"\nSaved {args.out / 'sweep.json'} and {args.out / 'sweep.png'}")
@@ -129,4 +163,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli.run(main))

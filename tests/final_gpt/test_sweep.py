@@ -3,6 +3,9 @@ minutes each; a 20-second one is run by hand, see the tool's docstring)."""
 
 import json
 
+import pytest
+
+from common import cli
 from tools import gpt_sweep
 
 
@@ -24,6 +27,25 @@ def test_plot_only_draws_the_figure_and_marks_the_lowest_loss(tmp_path, capsys):
     assert [row for row in rows if "(best)" in row] == ["| 4 x 128 | 256 x 8 | 0.82 M | 1,200 | 8,192 | 1.690 (best) |"]
 
 
-def test_plot_only_without_runs_is_one_error_line(tmp_path, capsys):
-    assert gpt_sweep.main(["--plot-only", "--out", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == "error: no runs recorded yet\n"
+@pytest.mark.parametrize("argv,store,fragment", [
+    (["--plot-only"], None, "no runs recorded yet"),
+    (["--plot-only"], "{not json", "cannot read"),
+    (["--plot-only"], '[{"name": "4x96@128"}]', "not a list of sweep runs"),
+    (["--plot-only"], '{"a": 1}', "not a list of sweep runs"),
+    (["--time", "abc"], None, "not a duration"),
+    (["--time", "0"], None, "not a duration"),
+    (["--lr", "-1"], None, "--lr"),
+    (["--dropout", "1.5"], None, "--dropout"),
+    (["--only", "9x9@9"], None, "no run named 9x9@9"),
+])
+def test_bad_input_is_one_error_line_and_exit_2(tmp_path, capsys, argv, store, fragment):
+    if store is not None:
+        (tmp_path / "sweep.json").write_text(store)
+    try:
+        code = cli.run(gpt_sweep.main, [*argv, "--out", str(tmp_path)])
+    except SystemExit as exc:          # an option's error: argparse exits 2 after its one line
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and fragment in err, err
+    assert not (tmp_path / "sweep.png").exists()
