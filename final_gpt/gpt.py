@@ -684,6 +684,7 @@ def cmd_train(args) -> int:
 
     from tqdm import tqdm
 
+    mg.memory.keep_freed_memory()    # fast tier: each step reuses the last step's pages (minigrad/memory.py)
     bar = tqdm(total=args.iters if budget is None else None, initial=start_iter, disable=None, unit="it",
                leave=False, file=sys.stderr)
     it = start_iter

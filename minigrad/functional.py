@@ -67,7 +67,9 @@ def gelu_fused(x: Tensor, approximate: str = "none") -> Tensor:
              d/dx = h + 2 c x h (1 - h) (1 + 3 * 0.044715 x^2),  c = sqrt(2/pi).
     The tanh form (the GPT's) is written as in-place steps on row blocks that run on separate
     threads: one temporary array instead of one per operation, and x*x rather than x**3, as a
-    general power is several times slower than two multiplications.
+    general power is several times slower than two multiplications. It computes h as a sigmoid,
+    h = 0.5 (1 + tanh(u)) = 1 / (1 + e^(-2u)): NumPy's exp is about twice as fast as its tanh
+    (-2u is capped at 80, where e^80 is still finite in float32 and h is 0 to the last bit).
     """
     xp, a = x.xp, x.data
     if approximate == "none":
@@ -85,12 +87,13 @@ def gelu_fused(x: Tensor, approximate: str = "none") -> Tensor:
 
     def forward(a, h, out):
         xp.multiply(a, a, out=h)
-        h *= c * k
-        h += c
-        h *= a                       # c (x + k x^3)
-        xp.tanh(h, out=h)
-        h *= 0.5
-        h += 0.5                     # h = 0.5 (1 + tanh(...))
+        h *= -2 * c * k
+        h -= 2 * c
+        h *= a                       # -2u = -2c (x + k x^3)
+        xp.minimum(h, 80.0, out=h)   # e^-2u stays finite
+        xp.exp(h, out=h)
+        h += 1
+        xp.reciprocal(h, out=h)      # h = 1 / (1 + e^-2u) = 0.5 (1 + tanh(u))
         xp.multiply(a, h, out=out)
 
     threads.parallel_rows(forward, a, h, out)

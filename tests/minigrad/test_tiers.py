@@ -40,3 +40,27 @@ def test_the_modules_pick_the_tier():
     assert "fused=False" in repr(mg.LayerNorm(8, fused=False))
     with pytest.raises(ValueError):
         mg.GELU("sigmoid")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_tanh_gelu_in_its_tails_equals_torch(dtype):
+    """gelu_fused(x, "tanh") computes 0.5 (1 + tanh(u)) as 1 / (1 + e^-2u), with -2u capped at 80:
+    far out in both tails (|x| up to 1e4) it still equals torch's tanh GELU (value and gradient,
+    1e-6 relative + 1e-12 absolute in float64, 1e-6 in float32), with no overflow warning. (Where
+    torch's 1 + tanh(u) cancels to 0 in the left tail, ours keeps tiny values like -1e-30: the
+    absolute tolerance covers torch's rounding there.)"""
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    x = np.concatenate([np.linspace(-60, 60, 2401), [-1e4, -500, -20.5, 20.5, 500, 1e4]]).astype(dtype)
+    xm = mg.tensor(x, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = mg.gelu_fused(xm, "tanh")
+        out.sum().backward()
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    ref = torch.nn.functional.gelu(xt, approximate="tanh")
+    ref.sum().backward()
+    assert out.data.dtype == dtype and np.isfinite(out.data).all() and np.isfinite(xm.grad).all()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-6, atol=1e-12 if dtype == np.float64 else 1e-6)
+    np.testing.assert_allclose(xm.grad, xt.grad.numpy(), rtol=1e-6, atol=1e-6)
