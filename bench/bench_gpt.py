@@ -17,6 +17,15 @@ def _char_data():
     return tok, np.asarray(tok.encode(text), dtype=np.int64)
 
 
+def _step_flops(cfg, batch: int) -> float:
+    """The work of one training step on ``batch`` sequences of ``cfg.block_size`` tokens: per token
+    6 flops per weight outside the embeddings (forward 2, backward 4), attention 12 L T C (Q K^T and
+    A V, forward and backward, the masked half included) and the tied output head 6 V C."""
+    n = cfg.num_parameters() - cfg.vocab_size * cfg.n_embd - cfg.block_size * cfg.n_embd
+    per_token = 6 * n + 12 * cfg.n_layer * cfg.block_size * cfg.n_embd + 6 * cfg.vocab_size * cfg.n_embd
+    return batch * cfg.block_size * per_token
+
+
 def gpt_training(steps: int = 20):
     """The same model, init, batches and AdamW loop: minigrad (ours) vs PyTorch CPU, per ``steps`` steps."""
     import torch
@@ -46,17 +55,50 @@ def gpt_training(steps: int = 20):
         model.load_numpy(init)
         return train_steps(model, batches, lrs)
 
-    n = cfg.num_parameters() - cfg.vocab_size * cfg.n_embd - cfg.block_size * cfg.n_embd
-    tokens = NANO["batch"] * NANO["block"]
-    # 6 flops per weight per token (forward 2, backward 4), attention 12 L T C, tied head 6 V C
-    flops = steps * tokens * (6 * n + 12 * cfg.n_layer * cfg.block_size * cfg.n_embd
-                              + 6 * cfg.vocab_size * cfg.n_embd)
+    flops = steps * _step_flops(cfg, NANO["batch"])
     return Comparison(
         f"gpt: {steps} training steps, nanoGPT CPU config (4x128, block 64, batch 12)", ours, reference,
         "PyTorch CPU, same model/init/batches/AdamW", max_ratio=1.5,
         quality=lambda o, r: (f"loss after {steps} steps", o[-1], r[-1]), repeats=5, flops=flops,
         note=f"{torch.get_num_threads()} torch threads (intra-op); ours: each batch split between "
              f"{mg.threads.num_threads()} data-parallel threads")
+
+
+def gpt_recipe_step(steps: int = 5, n: int = 2048):
+    """Training steps at the cpu15 recipe's size against the machine's fp32 matmul ceiling, measured
+    beside them: the reference is ``n x n`` float32 matmuls (NumPy's BLAS, every core) doing the
+    same number of flops. The ratio is ceiling / achieved, so a ratio of 2 is half the ceiling."""
+    import minigrad as mg
+    from final_gpt import gpt
+    from final_gpt.model import GPT, GPTConfig
+
+    mg.memory.keep_freed_memory()        # as gpt.py train does before its loop
+    recipe = gpt.RECIPES["cpu15"]
+    tok, ids = _char_data()
+    cfg = GPTConfig(vocab_size=tok.vocab_size, block_size=recipe.block, n_layer=recipe.layers,
+                    n_head=recipe.heads, n_embd=recipe.dim, dropout=recipe.dropout)
+    rng = np.random.default_rng(0)
+    batches = [gpt.get_batch(ids, recipe.batch, recipe.block, rng) for _ in range(steps)]
+    model = GPT(cfg, seed=0)
+    opt = gpt.make_optimizer(model, recipe.lr, recipe.weight_decay)
+    flops = steps * _step_flops(cfg, recipe.batch)
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    products = max(1, round(flops / (2 * n ** 3)))
+
+    def ours():
+        return [gpt.train_step(model, opt, x, y, recipe.lr) for x, y in batches]
+
+    def reference():
+        for _ in range(products):
+            a @ a
+
+    return Comparison(
+        f"gpt: {steps} training steps at the cpu15 recipe's size ({recipe.layers}x{recipe.dim}, context "
+        f"{recipe.block}, batch {recipe.batch}, dropout {recipe.dropout}) vs the fp32 matmul ceiling",
+        ours, reference, f"{products} float32 {n}x{n} matmuls, the same flops", max_ratio=2.0,
+        repeats=5, warmup=1, flops=flops,
+        note=f"ratio = ceiling / achieved: 2.0 is 50 % of the ceiling (the target); {flops / steps / 1e9:.1f} "
+             "GFLOP a step (6 per weight per token, attention 12 L T C, the tied head 6 V C)")
 
 
 def gpt_textbook_training(steps: int = 5):

@@ -69,7 +69,8 @@ PROJECTS = [
                              "This check trains for 800 steps (a few minutes): run python -m learn check gpt "
                              "without --quick. Watch your model write: python -m learn run gpt -- generate")),
         ),
-        bench=("bench.bench_gpt:gpt_training", "bench.bench_gpt:gpt_textbook_training",
+        bench=("bench.bench_gpt:gpt_training", "bench.bench_gpt:gpt_recipe_step",
+               "bench.bench_gpt:gpt_textbook_training",
                "bench.bench_gpt:kv_cache_generation", "bench.bench_gpt:bpe_training",
                "bench.bench_gpt:bpe_textbook_training", "bench.bench_gpt:gpt_time_budget"),
         datasets=("tiny-shakespeare",),
