@@ -43,6 +43,9 @@ def render(rows: list[tuple[str, Row]], ceiling: dict[str, float], errors: list[
         gf = f"{r.gflops:.1f}" if r.gflops else ""
         lines.append(f"| {key} | {r.name} | {r.reference_name} | {_fmt(r.ours_s)} | {_fmt(r.reference_s)} | "
                      f"{r.ratio:.2f} | {target} | {met} | {r.quality} | {gf} |")
+    notes = [f"- {r.name}: {r.note}" for _, r in rows if r.note]
+    if notes:
+        lines += ["", "Notes (what a row measured besides its time):", ""] + notes
     if errors:
         lines += ["", "Comparisons that could not run:", ""] + [f"- {e}" for e in errors]
     return "\n".join(lines) + "\n"

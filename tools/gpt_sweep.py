@@ -3,15 +3,15 @@
 Each run is ``gpt.py train shakespeare.txt --time BUDGET --recipe cpu15`` with the size and context
 overridden (a fresh process each, one after the other, so that no two runs share the cores), and
 records the best validation loss, the parameter count, the steps taken and the tokens per second.
-Every run sees the same number of tokens per step (batch x context = 2,048 characters), so a longer
-context means fewer, longer sequences.
+The grid's runs see the same number of tokens per step (batch x context = 2,048 characters), so a
+longer context means fewer, longer sequences; ``--only`` names any other run, with its own batch.
 
 Writes ``outputs/gpt_sweep/sweep.json`` (one record per run, kept between invocations so an
 interrupted sweep resumes), ``sweep.png`` (best validation loss against parameters, one line per
 context length) and prints a Markdown table for the README.
 
     python -m tools.gpt_sweep                       # 4 sizes x 2 contexts, 5 minutes each (40 min)
-    python -m tools.gpt_sweep --time 90s --only 4x128@128
+    python -m tools.gpt_sweep --time 90s --only 4x128@128 4x128@64/12   # any runs; /12: a batch of 12
     python -m tools.gpt_sweep --plot-only           # redraw the figure and table from sweep.json
 
 Run it on an otherwise idle machine: a budgeted run trains for as many steps as the cores allow.
@@ -20,6 +20,7 @@ Run it on an otherwise idle machine: a budgeted run trains for as many steps as 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -33,18 +34,42 @@ CONTEXTS = (128, 256)
 TOKENS_PER_STEP = 2048
 
 
-def run_name(layers: int, dim: int, block: int) -> str:
-    return f"{layers}x{dim}@{block}"
+def run_name(layers: int, dim: int, block: int, batch: int | None = None) -> str:
+    """``4x128@128`` (layers x width @ context); ``/B`` appended when the batch is not 2,048 tokens' worth."""
+    name = f"{layers}x{dim}@{block}"
+    return name if batch is None or batch == TOKENS_PER_STEP // block else f"{name}/{batch}"
 
 
-def train_one(layers: int, dim: int, block: int, budget: str, out: Path, lr: float, dropout: float) -> dict:
+_RUN = re.compile(r"(\d+)x(\d+)@(\d+)(?:/(\d+))?")
+
+
+def parse_run(text: str) -> tuple[int, int, int, int]:
+    """``LxD@C`` or ``LxD@C/B`` -> (layers, width, context, batch); the batch defaults to 2,048 tokens a step.
+
+    >>> parse_run("4x128@64/12")
+    (4, 128, 64, 12)
+    """
+    match = _RUN.fullmatch(text)
+    if match is None:
+        raise cli.UserError(f"no run named {text}: write a run as LxD@C or LxD@C/B, e.g. 4x128@128 or 4x128@64/12")
+    layers, dim, block = (int(g) for g in match.groups()[:3])
+    batch = int(match.group(4)) if match.group(4) else max(1, TOKENS_PER_STEP // block)
+    if not (1 <= layers <= 12 and 16 <= dim <= 512 and dim % 4 == 0 and 16 <= block <= 512 and 1 <= batch <= 64):
+        raise cli.UserError(f"no run named {text} in reach: 1-12 layers, a width of 16-512 divisible by the "
+                            f"4 heads, a context of 16-512 and a batch of 1-64")
+    return layers, dim, block, batch
+
+
+def train_one(layers: int, dim: int, block: int, batch: int, budget: str, out: Path, lr: float,
+              dropout: float) -> dict:
     """One budgeted training run in its own process; the figures read back from its checkpoint."""
     from final_gpt.model import GPTConfig
 
-    folder = out / run_name(layers, dim, block)
+    name = run_name(layers, dim, block, batch)
+    folder = out / f"{name.replace('/', '_b')}_{budget}"
     cmd = [sys.executable, str(REPO / "final_gpt" / "gpt.py"), "train", "shakespeare.txt", "--time", budget,
            "--recipe", "cpu15", "--layers", str(layers), "--dim", str(dim), "--heads", "4", "--block", str(block),
-           "--batch", str(TOKENS_PER_STEP // block), "--lr", f"{lr:g}", "--dropout", f"{dropout:g}",
+           "--batch", str(batch), "--lr", f"{lr:g}", "--dropout", f"{dropout:g}",
            "--sample-len", "0", "--out", str(folder), "--no-show"]
     began = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
@@ -53,15 +78,15 @@ def train_one(layers: int, dim: int, block: int, budget: str, out: Path, lr: flo
         if proc.returncode == 130:
             raise KeyboardInterrupt
         last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise cli.UserError(f"the {run_name(layers, dim, block)} run exited {proc.returncode}: {last}")
+        raise cli.UserError(f"the {name} run exited {proc.returncode}: {last}")
     meta = json.loads((folder / "ckpt.json").read_text())
     cfg = GPTConfig(**meta["config"])
     best = min(meta["history"], key=lambda h: h["val"])
-    return {"name": run_name(layers, dim, block), "layers": layers, "dim": dim, "block": block,
-            "batch": TOKENS_PER_STEP // block, "params": cfg.num_parameters(), "budget": budget, "lr": lr,
+    return {"name": name, "layers": layers, "dim": dim, "block": block, "batch": batch,
+            "params": cfg.num_parameters(), "budget": budget, "lr": lr,
             "dropout": dropout, "best_val": best["val"], "best_iter": best["iter"],
             "steps": meta["history"][-1]["iter"], "wall_s": round(wall, 1),
-            "tokens_per_s": round(meta["history"][-1]["iter"] * TOKENS_PER_STEP / wall)}
+            "tokens_per_s": round(meta["history"][-1]["iter"] * batch * block / wall)}
 
 
 def read_records(store: Path) -> list[dict]:
@@ -81,20 +106,27 @@ def read_records(store: Path) -> list[dict]:
 
 def plot(records: list[dict], path: Path) -> None:
     import matplotlib
+
+    from final_gpt.gpt import time_budget
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
-    for block in sorted({r["block"] for r in records}):
-        rows = sorted((r for r in records if r["block"] == block), key=lambda r: r["params"])
-        ax.plot([r["params"] / 1e6 for r in rows], [r["best_val"] for r in rows], "o-", label=f"context {block}")
-        for r in rows:
-            ax.annotate(f"{r['layers']}x{r['dim']}", (r["params"] / 1e6, r["best_val"]), textcoords="offset points",
-                        xytext=(4, 4), fontsize=8)
+    budgets = sorted({r["budget"] for r in records}, key=lambda b: time_budget(b))
+    for budget in budgets:
+        for block in sorted({r["block"] for r in records if r["budget"] == budget}):
+            rows = sorted((r for r in records if r["block"] == block and r["budget"] == budget),
+                          key=lambda r: r["params"])
+            label = f"context {block}" + (f", {budget} a run" if len(budgets) > 1 else "")
+            ax.plot([r["params"] / 1e6 for r in rows], [r["best_val"] for r in rows], "o-", label=label)
+            for r in rows:
+                tag = f"{r['layers']}x{r['dim']}" + ("" if r["batch"] * r["block"] == TOKENS_PER_STEP
+                                                      else f" b{r['batch']}")
+                ax.annotate(tag, (r["params"] / 1e6, r["best_val"]), textcoords="offset points",
+                            xytext=(4, 4), fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel("parameters (millions, log scale)")
     ax.set_ylabel("best validation loss (nats per character)")
-    budgets = sorted({r["budget"] for r in records})
     ax.set_title(f"Tiny Shakespeare, {' / '.join(budgets)} of training per run on this CPU")
     ax.grid(alpha=0.3)
     ax.legend()
@@ -103,13 +135,21 @@ def plot(records: list[dict], path: Path) -> None:
 
 
 def table(records: list[dict]) -> str:
+    from final_gpt.gpt import time_budget
+
+    budgets = sorted({r["budget"] for r in records}, key=lambda b: time_budget(b))
     lines = ["| model | context x batch | parameters | steps | tokens/s (whole run) | best validation loss |",
              "|---|---|---|---|---|---|"]
-    best = min(r["best_val"] for r in records)
-    for r in sorted(records, key=lambda r: (r["block"], r["params"])):
-        loss = f"{r['best_val']:.3f}" + (" (best)" if r["best_val"] == best else "")
-        lines.append(f"| {r['layers']} x {r['dim']} | {r['block']} x {r['batch']} | {r['params'] / 1e6:.2f} M | "
-                     f"{r['steps']:,} | {r['tokens_per_s']:,} | {loss} |")
+    if len(budgets) > 1:
+        lines = [lines[0][:-1] + " budget |", lines[1] + "---|"]
+    for budget in budgets:
+        runs = [r for r in records if r["budget"] == budget]
+        best = min(r["best_val"] for r in runs)
+        for r in sorted(runs, key=lambda r: (r["block"], r["params"], r["batch"])):
+            loss = f"{r['best_val']:.3f}" + (" (best)" if r["best_val"] == best else "")
+            lines.append(f"| {r['layers']} x {r['dim']} | {r['block']} x {r['batch']} | {r['params'] / 1e6:.2f} M | "
+                         f"{r['steps']:,} | {r['tokens_per_s']:,} | {loss} |" + (f" {budget} |" if len(budgets) > 1
+                                                                                  else ""))
     return "\n".join(lines)
 
 
@@ -132,24 +172,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=cli.positive_float, default=2e-3,
                         help="peak learning rate of every run (default 2e-3)")
     parser.add_argument("--dropout", type=rate, default=0.0, help="dropout of every run (default 0)")
-    parser.add_argument("--only", nargs="*", default=None, metavar="LxD@C", help="runs to do, e.g. 4x128@128")
+    parser.add_argument("--only", nargs="*", default=None, metavar="LxD@C",
+                        help="runs to do instead of the grid, e.g. 4x128@128, or 4x128@64/12 for a batch of 12 "
+                             "(default: 2,048 tokens a step)")
     parser.add_argument("--out", type=Path, default=REPO / "outputs" / "gpt_sweep", help="folder for the results")
     parser.add_argument("--plot-only", action="store_true", help="redraw the figure and table from sweep.json")
     args = parser.parse_args(argv)
-    known = [run_name(layers, dim, block) for block in CONTEXTS for layers, dim in SIZES]
-    unknown = sorted(set(args.only or ()) - set(known))
-    if unknown:
-        raise cli.UserError(f"no run named {', '.join(unknown)} in the sweep; the runs are {', '.join(known)}")
+    grid = [(layers, dim, block, TOKENS_PER_STEP // block) for block in CONTEXTS for layers, dim in SIZES]
+    plan = grid if args.only is None else [parse_run(text) for text in args.only]
     args.out.mkdir(parents=True, exist_ok=True)
     store = args.out / "sweep.json"
     records = read_records(store)
     if not args.plot_only:
-        plan = [(layers, dim, block) for block in CONTEXTS for layers, dim in SIZES
-                if args.only is None or run_name(layers, dim, block) in args.only]
-        for i, (layers, dim, block) in enumerate(plan, 1):
-            name = run_name(layers, dim, block)
+        for i, (layers, dim, block, batch) in enumerate(plan, 1):
+            name = run_name(layers, dim, block, batch)
             print(f"[{i}/{len(plan)}] {name}, {args.time} ...", flush=True)
-            record = train_one(layers, dim, block, args.time, args.out, args.lr, args.dropout)
+            record = train_one(layers, dim, block, batch, args.time, args.out, args.lr, args.dropout)
             records = [r for r in records if not (r["name"] == name and r["budget"] == args.time)] + [record]
             store.write_text(json.dumps(records, indent=1))
             print(f"    {record['params'] / 1e6:.2f} M parameters, {record['steps']:,} steps, "

@@ -132,6 +132,23 @@ def test_bench_harness_interleaves_and_reports():
     assert "| demo | demo | sleep |" in text and "float32 100.0 GFLOP/s" in text
 
 
+def test_bench_note_set_during_the_run_is_written():
+    # a row may learn its note only while it runs (the GPT's 15-minute row: the real-word shares)
+    c = harness.Comparison("noted", None, None, "1 s budget", budget_s=1.0, repeats=1, warmup=0)
+
+    def ours():
+        c.note = "real words: 91.2%"
+        return 0
+
+    c.ours = ours
+    row = harness.run_comparison(c)
+    text = render([("demo", row)], {"float32": 1.0, "float64": 1.0}, [], 1.0)
+    assert "- noted: real words: 91.2%" in text
+    assert "Notes" not in render([("demo", harness.run_comparison(
+        harness.Comparison("plain", lambda: 0, None, "1 s", budget_s=1.0, repeats=1)))],
+        {"float32": 1.0, "float64": 1.0}, [], 1.0)
+
+
 def test_bench_budget_rows_and_ceiling():
     row = harness.run_comparison(harness.Comparison("budget", lambda: np.zeros(10), None, "4 ms budget",
                                                     budget_s=0.004, max_ratio=1.0, repeats=3))

@@ -107,6 +107,7 @@ def test_recipes_fill_what_is_not_given():
     cpu15 = gpt.RECIPES["cpu15"]
     assert (timed.dim, timed.block, timed.dropout, timed.time, timed.iters) == (cpu15.dim, cpu15.block,
                                                                                   cpu15.dropout, 600.0, None)
+    assert (timed.lr, timed.tokenizer) == (cpu15.lr, "char") and cpu15.lr != plain.lr   # not nanoGPT's lr
     mixed = _namespace(recipe="cpu15", dim=64, lr=5e-4, iters=30)
     assert gpt.apply_recipe(mixed) == "cpu15"
     assert (mixed.dim, mixed.lr, mixed.iters, mixed.time, mixed.layers) == (64, 5e-4, 30, None, cpu15.layers)
@@ -123,7 +124,7 @@ def test_help_explains_both_recipes(run_main):
     assert res.returncode == 0
     text = " ".join(res.stdout.split())
     for fragment in ("--time DURATION", "--recipe {nanogpt-cpu,cpu15}", "nanogpt-cpu nanoGPT's CPU configuration",
-                     "cpu15 a 15-minute CPU recipe", "to be confirmed by the scaling sweep",
+                     "cpu15 the 15-minute CPU recipe", "chosen by a sweep at 15 minutes a run",
                      "without --recipe, --time uses cpu15", "override"):
         assert fragment in text, fragment
 
@@ -132,7 +133,7 @@ def test_flags_override_the_recipe(run_main, text_file, tmp_path):
     res = run_main(gpt.main, "train", text_file, "--recipe", "cpu15", *TINY, "--iters", "2", "--eval-every", "2",
                    "--sample-len", "0", "--out", tmp_path)
     assert res.returncode == 0, res
-    assert "Model: 1 layers, 2 heads, 32 dim (context 16 tokens, dropout 0.1)" in res.stdout   # cpu15's dropout
+    assert "Model: 1 layers, 2 heads, 32 dim (context 16 tokens, dropout 0)" in res.stdout   # cpu15 has no dropout
     assert "Tokenizer: character-level" in res.stdout and "2 iterations of 4 x 16 tokens" in res.stdout
     assert json.loads((tmp_path / "ckpt.json").read_text())["recipe"] == "cpu15"
 
