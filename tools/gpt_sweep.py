@@ -8,7 +8,7 @@ longer context means fewer, longer sequences; ``--only`` names any other run, wi
 
 Writes ``outputs/gpt_sweep/sweep.json`` (one record per run, kept between invocations so an
 interrupted sweep resumes), ``sweep.png`` (best validation loss against parameters, one line per
-context length) and prints a Markdown table for the README.
+context length and budget) and prints a Markdown table for the README.
 
     python -m tools.gpt_sweep                       # 4 sizes x 2 contexts, 5 minutes each (40 min)
     python -m tools.gpt_sweep --time 90s --only 4x128@128 4x128@64/12   # any runs; /12: a batch of 12
@@ -101,15 +101,22 @@ def read_records(store: Path) -> list[dict]:
     if not isinstance(records, list) or not all(isinstance(r, dict) and all(f in r for f in fields)
                                                 for r in records):
         raise cli.UserError(f"{store} is not a list of sweep runs; delete it to start the sweep afresh")
+    from final_gpt.gpt import time_budget
+
+    for r in records:
+        try:
+            time_budget(str(r["budget"]))
+        except cli.argparse.ArgumentTypeError as exc:
+            raise cli.UserError(f"{store}: run {r['name']}'s budget: {exc}; delete it to start afresh") from None
     return records
 
 
 def plot(records: list[dict], path: Path) -> None:
     import matplotlib
-
-    from final_gpt.gpt import time_budget
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from final_gpt.gpt import time_budget
 
     fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
     budgets = sorted({r["budget"] for r in records}, key=lambda b: time_budget(b))

@@ -32,6 +32,8 @@ def test_plot_only_draws_the_figure_and_marks_the_lowest_loss(tmp_path, capsys):
     (["--plot-only"], "{not json", "cannot read"),
     (["--plot-only"], '[{"name": "4x96@128"}]', "not a list of sweep runs"),
     (["--plot-only"], '{"a": 1}', "not a list of sweep runs"),
+    (["--plot-only"], '[{"name": "4x96@128", "layers": 4, "dim": 96, "block": 128, "batch": 16, "params": 1, '
+                      '"budget": "abc", "best_val": 1.9, "steps": 1, "tokens_per_s": 1}]', "budget: 'abc' is not a"),
     (["--time", "abc"], None, "not a duration"),
     (["--time", "0"], None, "not a duration"),
     (["--lr", "-1"], None, "--lr"),
