@@ -120,6 +120,14 @@ def plot(records: list[dict], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
     budgets = sorted({r["budget"] for r in records}, key=lambda b: time_budget(b))
+    span = max(r["best_val"] for r in records) - min(r["best_val"] for r in records) or 1.0
+
+    def crowded(r) -> bool:
+        """Another run sits just above this one (within 5 % in size, 4 % of the loss axis):
+        this run's label goes below its point, so the two labels do not overlap."""
+        return any(o is not r and abs(o["params"] / r["params"] - 1) < 0.05
+                   and 0 <= o["best_val"] - r["best_val"] < 0.04 * span for o in records)
+
     for budget in budgets:
         for block in sorted({r["block"] for r in records if r["budget"] == budget}):
             rows = sorted((r for r in records if r["block"] == block and r["budget"] == budget),
@@ -130,7 +138,7 @@ def plot(records: list[dict], path: Path) -> None:
                 tag = f"{r['layers']}x{r['dim']}" + ("" if r["batch"] * r["block"] == TOKENS_PER_STEP
                                                       else f" b{r['batch']}")
                 ax.annotate(tag, (r["params"] / 1e6, r["best_val"]), textcoords="offset points",
-                            xytext=(4, 4), fontsize=8)
+                            xytext=(4, -11) if crowded(r) else (4, 4), fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel("parameters (millions, log scale)")
     ax.set_ylabel("best validation loss (nats per character)")
