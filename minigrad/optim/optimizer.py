@@ -394,7 +394,7 @@ class Adam(Optimizer):
         if cached is not None and cached[0] == ids and all(
                 self.state.get(i, {}).get("m") is mv[0] and self.state[i].get("v") is mv[1]
                 for i, mv in zip(ids, cached[5])):
-            return cached
+            return cached if len({self.state[i]["t"] for i in ids}) == 1 else None
         dtype, xp = params[0].data.dtype, params[0].xp
         states = [self.state.setdefault(id(p), {}) for p in params]
         if any(p.data.dtype != dtype or p.xp is not xp for p in params) or len({s.get("t", 0) for s in states}) > 1:
