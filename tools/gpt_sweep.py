@@ -8,7 +8,8 @@ longer context means fewer, longer sequences; ``--only`` names any other run, wi
 
 Writes ``outputs/gpt_sweep/sweep.json`` (one record per run, kept between invocations so an
 interrupted sweep resumes), ``sweep.png`` (best validation loss against parameters, one line per
-context length and budget) and prints a Markdown table for the README.
+context length and budget) and prints a Markdown table for the README. On a terminal each run
+shows a bar of its budget's seconds.
 
     python -m tools.gpt_sweep                       # 4 sizes x 2 contexts, 5 minutes each (40 min)
     python -m tools.gpt_sweep --time 90s --only 4x128@128 4x128@64/12   # any runs; /12: a batch of 12
@@ -23,6 +24,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -60,9 +62,29 @@ def parse_run(text: str) -> tuple[int, int, int, int]:
     return layers, dim, block, batch
 
 
+def wait_with_bar(proc: subprocess.Popen, seconds: float, name: str) -> None:
+    """Wait for a run, with a progress bar of its budget's seconds (shown on a terminal only);
+    stop the run if the sweep is interrupted."""
+    from tqdm import tqdm
+
+    began = time.perf_counter()
+    with tqdm(total=round(seconds), desc=f"{name}, time used", disable=None, leave=False,
+              bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} s of its budget") as bar:
+        try:
+            while proc.poll() is None:
+                time.sleep(0.5)
+                bar.n = min(round(time.perf_counter() - began), bar.total)
+                bar.refresh()
+        except KeyboardInterrupt:
+            proc.terminate()
+            proc.wait()
+            raise
+
+
 def train_one(layers: int, dim: int, block: int, batch: int, budget: str, out: Path, lr: float,
               dropout: float) -> dict:
     """One budgeted training run in its own process; the figures read back from its checkpoint."""
+    from final_gpt.gpt import time_budget
     from final_gpt.model import GPTConfig
 
     name = run_name(layers, dim, block, batch)
@@ -72,13 +94,16 @@ def train_one(layers: int, dim: int, block: int, batch: int, budget: str, out: P
            "--batch", str(batch), "--lr", f"{lr:g}", "--dropout", f"{dropout:g}",
            "--sample-len", "0", "--out", str(folder), "--no-show"]
     began = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    wall = time.perf_counter() - began
-    if proc.returncode != 0:
-        if proc.returncode == 130:
-            raise KeyboardInterrupt
-        last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise cli.UserError(f"the {name} run exited {proc.returncode}: {last}")
+    with tempfile.TemporaryFile("w+") as errors:          # the run's stderr, for its last line on failure
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+        wait_with_bar(proc, time_budget(budget), name)
+        wall = time.perf_counter() - began
+        if proc.returncode != 0:
+            if proc.returncode == 130:
+                raise KeyboardInterrupt
+            errors.seek(0)
+            last = (errors.read().strip().splitlines() or ["(no message)"])[-1]
+            raise cli.UserError(f"the {name} run exited {proc.returncode}: {last}")
     meta = json.loads((folder / "ckpt.json").read_text())
     cfg = GPTConfig(**meta["config"])
     best = min(meta["history"], key=lambda h: h["val"])

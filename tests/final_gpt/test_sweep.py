@@ -52,3 +52,23 @@ def test_bad_input_is_one_error_line_and_exit_2(tmp_path, capsys, argv, store, f
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and fragment in err, err
     assert not (tmp_path / "sweep.png").exists()
+
+
+def test_one_real_run_is_recorded_from_its_checkpoint(tmp_path, capsys):
+    """A real 4-second run of a tiny model (its own process, as the sweep runs them): the record
+    holds its size, steps and best loss, read back from the checkpoint, and the table shows it."""
+    assert gpt_sweep.main(["--time", "4s", "--only", "1x16@16/4", "--out", str(tmp_path)]) == 0
+    (record,) = json.loads((tmp_path / "sweep.json").read_text())
+    assert (record["name"], record["layers"], record["dim"], record["block"], record["batch"]) == \
+        ("1x16@16/4", 1, 16, 16, 4)
+    assert record["steps"] > 0 and 0 < record["best_val"] < 5.0      # ln 65 = 4.17 at the start
+    assert record["wall_s"] >= 4.0                                    # the run used its budget
+    out = capsys.readouterr().out
+    assert "[1/1] 1x16@16/4, 4s ..." in out and "| 1 x 16 | 16 x 4 |" in out
+
+
+def test_a_failing_run_is_one_error_naming_it(tmp_path, monkeypatch):
+    """When a run's process fails, the sweep stops with its last stderr line, not a traceback."""
+    monkeypatch.setattr(gpt_sweep, "REPO", tmp_path)                 # no gpt.py there: python exits 2
+    with pytest.raises(cli.UserError, match=r"the 1x16@16/4 run exited 2: .*gpt\.py"):
+        gpt_sweep.train_one(1, 16, 16, 4, "4s", tmp_path, 2e-3, 0.0)
