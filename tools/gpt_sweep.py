@@ -170,7 +170,8 @@ def plot(records: list[dict], path: Path) -> None:
     ax.set_title(f"Tiny Shakespeare, {' / '.join(budgets)} of training per run on this CPU")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.savefig(path, dpi=120)
+    with cli.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120)
     plt.close(fig)
 
 
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=cli.positive_float, default=2e-3,
                         help="peak learning rate of every run (default 2e-3)")
     parser.add_argument("--dropout", type=rate, default=0.0, help="dropout of every run (default 0)")
-    parser.add_argument("--only", nargs="*", default=None, metavar="LxD@C",
+    parser.add_argument("--only", nargs="+", default=None, metavar="LxD@C",
                         help="runs to do instead of the grid, e.g. 4x128@128, or 4x128@64/12 for a batch of 12 "
                              "(default: 2,048 tokens a step)")
     parser.add_argument("--out", type=Path, default=REPO / "outputs" / "gpt_sweep", help="folder for the results")
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{i}/{len(plan)}] {name}, {args.time} ...", flush=True)
             record = train_one(layers, dim, block, batch, args.time, args.out, args.lr, args.dropout)
             records = [r for r in records if not (r["name"] == name and r["budget"] == args.time)] + [record]
-            store.write_text(json.dumps(records, indent=1))
+            cli.save_text(store, json.dumps(records, indent=1))       # atomic: an interrupted write leaves the old file
             print(f"    {record['params'] / 1e6:.2f} M parameters, {record['steps']:,} steps, "
                   f"{record['tokens_per_s']:,} tokens/s: best validation loss {record['best_val']:.3f}", flush=True)
     if not records:

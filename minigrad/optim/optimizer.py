@@ -320,8 +320,13 @@ class Adam(Optimizer):
 
     # ------------------------------------------------------------------------- the fast tier (fused=True)
     def step(self, closure=None):
-        """Update every parameter that has a gradient; with ``fused=True``, by :meth:`_fused_step`."""
-        if not self.fused:
+        """Update every parameter that has a gradient; with ``fused=True``, by :meth:`_fused_step`.
+
+        The fused step is this class's own :meth:`_update` arithmetic written for flat arrays, so it
+        runs only while ``_update`` is that method: when it has been replaced (a learner's own Adam
+        in ``python -m learn``, a subclass), every step calls the replacement, parameter by parameter.
+        """
+        if not self.fused or type(self)._update is not _ADAM_UPDATE:
             return super().step(closure)
         loss = None
         if closure is not None:
@@ -415,6 +420,9 @@ class Adam(Optimizer):
             start = stop
         self._flat[index] = flat = (ids, m, v, g, u, views)
         return flat
+
+
+_ADAM_UPDATE = Adam._update      # what the fused step computes (see Adam.step)
 
 
 class AdamW(Adam):

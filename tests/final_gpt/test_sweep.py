@@ -40,6 +40,7 @@ def test_plot_only_draws_the_figure_and_marks_the_lowest_loss(tmp_path, capsys):
     (["--dropout", "1.5"], None, "--dropout"),
     (["--only", "9x9@9"], None, "no run named 9x9@9"),
     (["--only", "4x128"], None, "write a run as LxD@C"),
+    (["--only"], None, "--only: expected at least one argument"),
 ])
 def test_bad_input_is_one_error_line_and_exit_2(tmp_path, capsys, argv, store, fragment):
     if store is not None:

@@ -115,3 +115,15 @@ def test_fused_adamw_moves_the_parameters():
     final, saved = _adam_run(True)
     assert all(np.abs(a - b).max() > 1e-3 for a, b in zip(final, start))
     assert all(state["t"] == 6 for state in saved["state"].values())
+
+
+def test_fused_adamw_steps_aside_for_a_replaced_update(monkeypatch):
+    """A learner's own Adam._update (python -m learn sets it on the class) must be what trains,
+    fused or not: here a replacement that only counts its calls and moves nothing."""
+    calls = []
+    monkeypatch.setattr(mg.Adam, "_update", lambda self, p, g, group, state: calls.append(p))
+    p = mg.Parameter(np.ones(3, dtype=np.float32))
+    p.grad = np.ones(3, dtype=np.float32)
+    opt = mg.AdamW([p], lr=0.1, fused=True)
+    opt.step()
+    assert calls == [p] and np.array_equal(p.data, np.ones(3, dtype=np.float32))
