@@ -26,6 +26,12 @@ def _step_flops(cfg, batch: int) -> float:
     return batch * cfg.block_size * per_token
 
 
+def _split_word() -> str:
+    import minigrad as mg
+
+    return "processes" if mg.processes.available() and mg.threads.num_threads() > 1 else "threads"
+
+
 def gpt_training(steps: int = 20):
     """The same model, init, batches and AdamW loop: minigrad (ours) vs PyTorch CPU, per ``steps`` steps."""
     import torch
@@ -43,11 +49,16 @@ def gpt_training(steps: int = 20):
     lrs = [gpt.lr_at(i, NANO["lr"], 2000, 100, NANO["lr"] / 10) for i in range(steps)]
     init = GPT(cfg, seed=0).state_dict()
 
-    def ours():
+    def ours():                                  # as gpt.py train runs: worker processes made, then the steps
         model = GPT(cfg, seed=0)
         model.load_state_dict(init)
         opt = gpt.make_optimizer(model, NANO["lr"], 0.1)
-        return [gpt.train_step(model, opt, x, y, lr) for (x, y), lr in zip(batches, lrs)]
+        processes = gpt.data_parallel_processes(model, mg.threads.num_threads())
+        try:
+            return [gpt.train_step(model, opt, x, y, lr, processes=processes) for (x, y), lr in zip(batches, lrs)]
+        finally:
+            if processes is not None:
+                processes.close()
 
     def reference():
         torch.manual_seed(0)
@@ -61,7 +72,7 @@ def gpt_training(steps: int = 20):
         "PyTorch CPU, same model/init/batches/AdamW", max_ratio=1.5,
         quality=lambda o, r: (f"loss after {steps} steps", o[-1], r[-1]), repeats=5, flops=flops,
         note=f"{torch.get_num_threads()} torch threads (intra-op); ours: each batch split between "
-             f"{mg.threads.num_threads()} data-parallel threads")
+             f"{mg.threads.num_threads()} data-parallel {_split_word()}, their start included")
 
 
 def gpt_recipe_step(products: int = 6, n: int = 2048):
@@ -83,11 +94,12 @@ def gpt_recipe_step(products: int = 6, n: int = 2048):
     batches = [gpt.get_batch(ids, recipe.batch, recipe.block, rng) for _ in range(steps)]
     model = GPT(cfg, seed=0)
     opt = gpt.make_optimizer(model, recipe.lr, recipe.weight_decay)
+    processes = gpt.data_parallel_processes(model, mg.threads.num_threads())   # as gpt.py train; closed at exit
     flops = steps * _step_flops(cfg, recipe.batch)
     a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
 
     def ours():
-        return [gpt.train_step(model, opt, x, y, recipe.lr) for x, y in batches]
+        return [gpt.train_step(model, opt, x, y, recipe.lr, processes=processes) for x, y in batches]
 
     def reference():
         for _ in range(products):
@@ -100,7 +112,8 @@ def gpt_recipe_step(products: int = 6, n: int = 2048):
         repeats=5, warmup=1, flops=flops,
         note=f"ratio = ceiling / achieved: 2.0 is 50 % of the ceiling (the target); {flops / steps / 1e9:.1f} "
              "GFLOP a step (6 per weight per token, attention 12 L T C, the tied head 6 V C); "
-             f"{flops / 1e9:.1f} GFLOP in ours against {products * 2 * n ** 3 / 1e9:.1f} in the reference")
+             f"{flops / 1e9:.1f} GFLOP in ours against {products * 2 * n ** 3 / 1e9:.1f} in the reference; "
+             f"each batch split between {mg.threads.num_threads()} data-parallel {_split_word()}")
 
 
 def gpt_textbook_training(steps: int = 5):

@@ -408,19 +408,32 @@ def clip_grad_norm(params, max_norm: float) -> float:
 
 
 def train_step(model: GPT, opt: mg.AdamW, x: np.ndarray, y: np.ndarray, lr: float, clip: float = 1.0,
-               workers: int | None = None) -> float:
+               workers: int | None = None, processes: mg.processes.DataParallel | None = None) -> float:
     """One optimisation step on a batch; returns the batch loss.
 
     Data parallelism: the batch is split between ``workers`` threads (default: one per core),
     each runs the forward and backward pass of its sequences, and the gradients add up in the
     parameters; then one clipped AdamW step. Same gradients as one pass over the whole batch.
+    Given ``processes`` (:func:`data_parallel_processes`), worker processes do the split instead
+    of threads: the fast tier, the same gradients without the threads' wait for Python's GIL.
     """
     opt.zero_grad()
-    loss = mg.threads.data_parallel(lambda rows: model.loss(x[rows], y[rows]), len(x), workers)
+    if processes is not None:
+        loss = processes(x, y)
+    else:
+        loss = mg.threads.data_parallel(lambda rows: model.loss(x[rows], y[rows]), len(x), workers)
     clip_grad_norm(model.parameters(), clip)
     opt.lr = lr
     opt.step()
     return loss
+
+
+def data_parallel_processes(model: GPT, workers: int) -> mg.processes.DataParallel | None:
+    """Worker processes for :func:`train_step`, one per core (minigrad/processes.py), or None where
+    there is one worker or no ``fork`` (then the threads split each batch)."""
+    if workers < 2 or not mg.processes.available():
+        return None
+    return mg.processes.DataParallel(model, lambda x, y: model.loss(x, y), workers)
 
 
 def estimate_loss(model: GPT, data: np.ndarray, batch: int, block: int, iters: int, seed: int) -> float:
@@ -628,7 +641,9 @@ def cmd_train(args) -> int:
               f"learning rate warms up over {args.warmup} steps, then follows a cosine over the estimated number "
               "of steps, re-estimated from the step time as it runs; the best checkpoint is kept")
     workers = 1 if args.device != "cpu" else args.workers or mg.threads.num_threads()
-    print(f"Data-parallel: each batch is split between {workers} thread{'s' if workers > 1 else ''}")
+    use_processes = workers > 1 and not args.threads and mg.processes.available()
+    split = "worker processes" if use_processes else f"thread{'s' if workers > 1 else ''}"
+    print(f"Data-parallel: each batch is split between {workers} {split}")
     opt = make_optimizer(model, args.lr, args.weight_decay)
     if arrays is not None:
         restore_optimizer(opt, model, arrays, meta)
@@ -693,6 +708,8 @@ def cmd_train(args) -> int:
     from tqdm import tqdm
 
     mg.memory.keep_freed_memory()    # fast tier: each step reuses the last step's pages (minigrad/memory.py)
+    # made here, so that the workers start as copies of this model, resumed weights included
+    processes = data_parallel_processes(model, workers) if use_processes else None
     bar = tqdm(total=args.iters if budget is None else None, initial=start_iter, disable=None, unit="it",
                leave=False, file=sys.stderr)
     it = start_iter
@@ -713,7 +730,7 @@ def cmd_train(args) -> int:
                 lr = budget_lr((it + 1) / total, args.lr, min_lr, min(0.2, args.warmup / total))
             step_start = time.perf_counter()
             x, y = get_batch(train_ids, args.batch, cfg.block_size, rng)
-            loss = train_step(model, opt, x, y, lr, workers=workers)
+            loss = train_step(model, opt, x, y, lr, workers=workers, processes=processes)
             if not math.isfinite(loss):
                 raise cli.UserError(f"loss became {loss} at iteration {it}; lower --lr")
             state["train_time"] += time.perf_counter() - step_start
@@ -732,6 +749,9 @@ def cmd_train(args) -> int:
             print(f"interrupted: the checkpoint of iteration {meta['iter']} stays in {out} (continue with --resume)",
                   file=sys.stderr)
         raise
+    finally:
+        if processes is not None:
+            processes.close()
     bar.close()
     done, train_time = state["steps"], state["train_time"]
     if done > 0:
@@ -897,7 +917,10 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--top-k", type=cli.positive_int, default=None, help="sample only from the k best tokens")
     tr.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cuda needs CuPy and a GPU")
     tr.add_argument("--workers", type=cli.positive_int, default=None,
-                    help="threads that share each batch, data-parallel (default: one per core, at most 8)")
+                    help="worker processes that share each batch, data-parallel (default: one per core, at most 8)")
+    tr.add_argument("--threads", action="store_true",
+                    help="split each batch between threads instead of processes (the simpler version; slower, "
+                         "as the threads take turns to run Python)")
     tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     tr.add_argument("--reference", action="store_true",
                     help="run the textbook (reference) implementation instead of the fast one")

@@ -4,7 +4,8 @@ One job per file: ``tensor`` (Tensor and autograd, the primitive ops), ``functio
 (activations, losses, LayerNorm), ``conv`` (convolution and pooling), ``nn`` (modules),
 ``optim`` (optimisers and schedules), ``data`` (datasets and loaders), ``random`` (the seeded
 generator), ``backend`` (the array-module seam: NumPy or CuPy), ``threads`` (multi-core helpers),
-``memory`` (malloc's setting for training loops) and ``gradcheck`` (finite differences).
+``processes`` (data-parallel training on worker processes), ``memory`` (malloc's setting for
+training loops) and ``gradcheck`` (finite differences).
 
     import minigrad as mg
     model = mg.Sequential(mg.Linear(784, 128), mg.ReLU(), mg.Linear(128, 10))
@@ -17,7 +18,7 @@ import os
 
 import numpy as np
 
-from . import autograd, backend, functional, memory, nn, optim, threads, utils
+from . import autograd, backend, functional, memory, nn, optim, processes, threads, utils
 from .backend import get_array_module, register_backend
 from .conv import adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv2d_fused, max_pool2d
 from .data import DataLoader, Dataset, Generator, Subset, TensorDataset, random_split
@@ -201,7 +202,8 @@ def load(module_or_path, path=None, *, map_location=None, weights_only=None):
 
 __all__ = [
     "sum", "max", "min", "abs", "pow", "mm", "masked_fill", "is_tensor",
-    "backend", "functional", "memory", "optim", "threads", "numerical_grad", "get_array_module", "register_backend",
+    "backend", "functional", "memory", "optim", "processes", "threads", "numerical_grad", "get_array_module",
+    "register_backend",
     "conv2d", "conv2d_fused",
     "max_pool2d", "DataLoader", "Dataset", "TensorDataset", "GELU", "BatchNorm1d", "BatchNorm2d",
     "Conv2d", "Dropout", "Embedding", "Flatten", "LayerNorm", "Linear", "MaxPool2d", "Module", "ReLU",

@@ -9,6 +9,7 @@ data-parallel training. The textbook ops never need it.
 * ``parallel_rows(kernel, *arrays)``  one kernel call per block of rows
 * ``parallel_map(fn, items)``         one call per item, items spread over the threads
 * ``data_parallel(loss_of, n)``       forward + backward of batch slices on separate threads
+                                      (its fast tier, on processes: minigrad/processes.py)
 * ``blas_threads(n)``                 limit NumPy's BLAS and minigrad's own threads to n
 """
 

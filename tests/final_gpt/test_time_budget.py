@@ -150,7 +150,7 @@ class VirtualClock:
         real_estimate = gpt.estimate_loss
         rng = np.random.default_rng(0)
 
-        def train_step(model, opt, x, y, lr, clip=1.0, workers=None):
+        def train_step(model, opt, x, y, lr, clip=1.0, workers=None, processes=None):
             self.now += step
             self.lrs.append(lr)
             weight = model.wte.weight
