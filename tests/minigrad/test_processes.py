@@ -184,3 +184,30 @@ def test_a_replaced_function_runs_in_the_workers(monkeypatch):
         assert par(x, y) == pytest.approx(2 * loss, abs=1e-5)
     for name, p in model.named_parameters():
         np.testing.assert_allclose(p.grad, 2 * expected[name], rtol=0, atol=2e-6, err_msg=name)
+
+
+def test_weights_replaced_between_calls_reach_the_workers():
+    """An optimizer may update in place (then the caller's arrays, views of the shared weights, are
+    already current) or replace ``p.data`` (a learner's ``p.data = p.data - lr * g``): both reach the
+    workers. Reference: one pass of a model given the same new weights (1e-6)."""
+    x, y = _batch()
+    model = GPT(CFG, seed=1)
+    with mg.processes.DataParallel(model, lambda a, b: model.loss(a, b), 2) as par:
+        par(x, y)
+        weights = [p.data.copy() for p in model.parameters()]
+        for i, p in enumerate(model.parameters()):
+            if i % 2:
+                p.data -= 0.01 * p.grad                               # in place
+            else:
+                p.data = p.data - 0.01 * p.grad                       # a new array
+            weights[i] = p.data.copy()
+        model.zero_grad()
+        got = par(x, y)
+    fresh = GPT(CFG, seed=1)
+    for p, w in zip(fresh.parameters(), weights):
+        p.data = w
+    loss, expected = _one_pass_grads(fresh, x, y)
+    assert got == pytest.approx(loss, abs=1e-5)
+    for (name, p), w in zip(model.named_parameters(), weights):
+        np.testing.assert_array_equal(p.data, w, err_msg=name)          # the caller's weights untouched
+        np.testing.assert_allclose(p.grad, expected[name], rtol=0, atol=1e-6, err_msg=name)
