@@ -707,6 +707,10 @@ def cmd_train(args) -> int:
 
     from tqdm import tqdm
 
+    if budget is not None:           # inside the budget, where the step plan accounts for it
+        from common import plotting
+
+        plotting.preload()
     mg.memory.keep_freed_memory()    # fast tier: each step reuses the last step's pages (minigrad/memory.py)
     # made here, so that the workers start as copies of this model, resumed weights included
     processes = data_parallel_processes(model, workers) if use_processes else None
