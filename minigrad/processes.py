@@ -95,7 +95,7 @@ class DataParallel:
         self.weights = _shared_array(total, self.dtype)                              # W
         self.grads = [_shared_array(total, self.dtype) for _ in range(self.workers - 1)]   # G_1 ...
         self._own = [self._view(self.weights, i) for i in range(len(self.params))]  # the caller's views
-        self._conns, self._procs = [], []
+        self._conns, self._procs, self._closed = [], [], False
         context = multiprocessing.get_context("fork")
         for k in range(1, self.workers):
             mine, theirs = context.Pipe()
@@ -113,7 +113,7 @@ class DataParallel:
 
     # -- in the caller
     def __call__(self, *arrays) -> float:
-        if not self._conns:
+        if self._closed:
             raise RuntimeError("this DataParallel is closed")
         n = len(arrays[0])
         parts = min(self.workers, n)
@@ -166,7 +166,7 @@ class DataParallel:
     def close(self) -> None:
         """Stop the worker processes (also done when the object is garbage-collected or at exit)."""
         self._finalizer()
-        self._conns, self._procs = [], []
+        self._conns, self._procs, self._closed = [], [], True
 
     def __enter__(self):
         return self
@@ -181,7 +181,7 @@ class DataParallel:
         threads._POOL[0] = None                          # the caller's thread pool did not come along
         threads.blas_threads(1)                          # one core per worker
         for i, p in enumerate(self.params):
-            p.data = self._view(self.weights, i)         # read W, written by the caller before each call
+            p.data = self._view(self.weights, i)         # W: the caller's weights at each call
         grads = [self._view(self.grads[k - 1], i) for i in range(len(self.params))]
         while True:
             try:

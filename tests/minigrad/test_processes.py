@@ -36,7 +36,7 @@ def _one_pass_grads(model, x, y):
     return float(loss.item()), grads
 
 
-@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("workers", [1, 2, 3])
 def test_gradients_equal_one_pass_over_the_batch(workers):
     x, y = _batch()
     model = GPT(CFG, seed=1)
