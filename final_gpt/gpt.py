@@ -640,7 +640,7 @@ def cmd_train(args) -> int:
         print(f"Time budget: {format_duration(budget)} in all{so_far} (recipe {recipe}, lr {args.lr:g}); the "
               f"learning rate warms up over {args.warmup} steps, then follows a cosine over the estimated number "
               "of steps, re-estimated from the step time as it runs; the best checkpoint is kept")
-    workers = 1 if args.device != "cpu" else args.workers or mg.threads.num_threads()
+    workers = 1 if args.device != "cpu" else min(8, args.workers or mg.threads.num_threads())
     use_processes = workers > 1 and not args.threads and mg.processes.available()
     split = "worker processes" if use_processes else f"thread{'s' if workers > 1 else ''}"
     print(f"Data-parallel: each batch is split between {workers} {split}")

@@ -17,7 +17,7 @@ One call, ``P`` workers, the caller being worker 0 (each worker owns a slice of 
        views of it, and so are the caller's, so an optimizer's in-place update is already in W
        (a parameter whose ``.data`` was replaced, say by ``p.data = p.data - lr * g``, is
        copied back into W and made a view again)
-    2. it sends each worker its slice of the batch and its random generator (dropout)
+    2. the caller sends each worker its slice of the batch and its random generator (dropout)
     3. every worker, the caller included, runs forward and backward on its slice:
            loss_k = (n_k / n) * mean loss of slice k
        and each other worker writes its gradients into its own flat shared array, G_k

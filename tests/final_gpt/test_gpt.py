@@ -199,3 +199,14 @@ def test_a_damaged_checkpoint_is_one_line_for_generate_and_resume(trained, run_m
     assert_user_error(run_main(gpt.main, "generate", "--checkpoint", folder, "--length", "5"), "cannot load checkpoint")
     res = run_main(gpt.main, "train", "--resume", "--out", folder, "--iters", "1")
     assert_user_error(res, "cannot load checkpoint")
+
+
+def test_workers_are_capped_at_eight_and_threads_can_be_asked_for(run_main, tmp_path):
+    """--workers 20 trains on 8 worker processes, as --help says; --threads uses the threads' tier."""
+    for flags, line in ((("--workers", "20"), "split between 8 worker processes"),
+                        (("--threads",), f"split between {min(8, gpt.mg.threads.num_threads())} thread")):
+        res = run_main(gpt.main, "train", "shakespeare.txt", *TINY, "--iters", "2", "--eval-every", "2",
+                       "--sample-len", "0", *flags, "--out", tmp_path / flags[0])
+        assert res.returncode == 0, res
+        assert line in res.stdout, res.stdout
+        assert "(iter 2): Loss = " in res.stdout
