@@ -34,15 +34,19 @@ def render(rows: list[tuple[str, Row]], ceiling: dict[str, float], errors: list[
              f"generated {time.strftime('%Y-%m-%d %H:%M')} in {seconds:.0f} s by `make bench`.", "",
              f"Ceiling (NumPy matmul 2048x2048): float32 {ceiling['float32']:.1f} GFLOP/s, "
              f"float64 {ceiling['float64']:.1f} GFLOP/s.", "",
-             "Ratio = our median time / reference median time in the same run (lower is better).", "",
-             "| project | comparison | reference | ours | reference | ratio | target | met | quality | GFLOP/s |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "Ratio = our median time / reference median time in the same run (lower is better). "
+             "Pairs = the lowest and highest ratio of one repeat (ours and the reference timed back to "
+             "back): how far the machine's speed moved during the row.", "",
+             "| project | comparison | reference | ours | reference | ratio | pairs | target | met | quality "
+             "| GFLOP/s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, r in rows:
         target = f"<= {r.max_ratio:g}" if r.max_ratio is not None else ""
         met = {True: "yes", False: "**no**", None: ""}[r.met]
         gf = f"{r.gflops:.1f}" if r.gflops else ""
+        pairs = f"{r.pair_ratios[0]:.2f}-{r.pair_ratios[1]:.2f}" if r.pair_ratios else ""
         lines.append(f"| {key} | {r.name} | {r.reference_name} | {_fmt(r.ours_s)} | {_fmt(r.reference_s)} | "
-                     f"{r.ratio:.2f} | {target} | {met} | {r.quality} | {gf} |")
+                     f"{r.ratio:.2f} | {pairs} | {target} | {met} | {r.quality} | {gf} |")
     notes = [f"- {r.name}: {r.note}" for _, r in rows if r.note]
     if notes:
         lines += ["", "Notes (what a row measured besides its time):", ""] + notes

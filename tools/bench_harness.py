@@ -3,7 +3,9 @@
 A bench function (registered in a project's catalogue entry as ``"bench.module:function"``)
 prepares its data once and returns one or more :class:`Comparison`. The harness runs ours and
 the reference alternately (interleaved repeats, so machine noise hits both), takes medians and
-reports ``ratio = ours / reference`` (lower is better) and a quality delta.
+reports ``ratio = ours / reference`` (lower is better) and a quality delta. Each repeat's pair
+(ours and the reference timed next to it) also gives a ratio of its own; their lowest and highest
+show how far the machine's speed moved during the row (a shared host has fast and slow minutes).
 
 When there is no library to compare with (a frame budget, a throughput target), ``reference``
 is None and ``budget_s`` gives the time the target allows: the ratio is then ours / budget.
@@ -46,6 +48,7 @@ class Row:
     quality: str
     gflops: float | None
     note: str
+    pair_ratios: tuple[float, float] | None = None   # lowest and highest ours / reference of one pair
 
     @property
     def met(self) -> bool | None:
@@ -59,7 +62,8 @@ def _time(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def run_comparison(c: Comparison) -> Row:
-    """Warm up, then alternate ours/reference ``repeats`` times; medians of each."""
+    """Warm up, then alternate ours/reference ``repeats`` times; medians of each, and the range of
+    the per-pair ratios ours_i / reference_i (the two timed back to back in repeat i)."""
     ours_result = ref_result = None
     for _ in range(c.warmup):
         ours_result = c.ours()
@@ -90,7 +94,10 @@ def run_comparison(c: Comparison) -> Row:
         metric, ours_q, ref_q = c.quality(ours_result, ref_result)
         quality = f"{metric}: {ours_q:.6g} vs {ref_q:.6g} (delta {ours_q - ref_q:+.3g})"
     gflops = c.flops / ours_s / 1e9 if c.flops else None
-    return Row(c.name, c.reference_name, ours_s, ref_s, ours_s / ref_s, c.max_ratio, quality, gflops, c.note)
+    pairs = [o / r for o, r in zip(ours_times, ref_times)]
+    pair_ratios = (min(pairs), max(pairs)) if len(pairs) > 1 else None
+    return Row(c.name, c.reference_name, ours_s, ref_s, ours_s / ref_s, c.max_ratio, quality, gflops, c.note,
+               pair_ratios)
 
 
 def matmul_ceiling(n: int = 2048, repeats: int = 5) -> dict[str, float]:

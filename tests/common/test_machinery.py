@@ -127,9 +127,12 @@ def test_bench_harness_interleaves_and_reports():
     assert calls == ["o", "r", "o", "r", "r", "o", "o", "r", "r", "o"]
     assert 1.2 < row.ratio < 4 and row.met is True
     assert "delta -0.5" in row.quality
+    low, high = row.pair_ratios                  # each repeat's own ratio brackets the medians' one
+    assert 0 < low <= row.ratio <= high
     ceiling = {"float32": 100.0, "float64": 50.0}
     text = render([("demo", row)], ceiling, [], 1.0)
     assert "| demo | demo | sleep |" in text and "float32 100.0 GFLOP/s" in text
+    assert f"| {row.ratio:.2f} | {low:.2f}-{high:.2f} | <= 10 | yes |" in text
 
 
 def test_bench_note_set_during_the_run_is_written():
