@@ -75,16 +75,13 @@ def gpt_training(steps: int = 20):
              f"{mg.threads.num_threads()} data-parallel {_split_word()}, their start included")
 
 
-def gpt_recipe_step(products: int = 6, n: int = 2048):
-    """Training steps at the cpu15 recipe's size against the machine's fp32 matmul ceiling, measured
-    beside them: the reference is ``products`` float32 ``n x n`` matmuls (NumPy's BLAS, every core),
-    and ours as many training steps as do the same flops (to the nearest step: within 1/(2 x steps)).
-    The ratio is ceiling / achieved, so a ratio of 2 is half the ceiling."""
-    import minigrad as mg
+def _recipe_step_setup(products: int, n: int):
+    """What both ceiling rows share: the cpu15 recipe's model config, as many of its batches as do the
+    flops of ``products`` float32 ``n x n`` matmuls (to the nearest step), those flops, and the
+    reference that runs the matmuls (NumPy's BLAS, every core)."""
     from final_gpt import gpt
-    from final_gpt.model import GPT, GPTConfig
+    from final_gpt.model import GPTConfig
 
-    mg.memory.keep_freed_memory()        # as gpt.py train does before its loop
     recipe = gpt.RECIPES["cpu15"]
     tok, ids = _char_data()
     cfg = GPTConfig(vocab_size=tok.vocab_size, block_size=recipe.block, n_layer=recipe.layers,
@@ -92,28 +89,73 @@ def gpt_recipe_step(products: int = 6, n: int = 2048):
     steps = max(1, round(products * 2 * n ** 3 / _step_flops(cfg, recipe.batch)))
     rng = np.random.default_rng(0)
     batches = [gpt.get_batch(ids, recipe.batch, recipe.block, rng) for _ in range(steps)]
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+
+    def matmuls():
+        for _ in range(products):
+            a @ a
+
+    return recipe, cfg, batches, steps * _step_flops(cfg, recipe.batch), matmuls
+
+
+def _recipe_step_note(flops: float, steps: int, products: int, n: int) -> str:
+    """The row's note on its work: flops a step, and the flops of both sides."""
+    return (f"{flops / steps / 1e9:.1f} GFLOP a step (6 per weight per token, attention 12 L T C, the tied head "
+            "6 V C); "
+            f"{flops / 1e9:.1f} GFLOP in the steps against {products * 2 * n ** 3 / 1e9:.1f} in the reference")
+
+
+def gpt_recipe_step(products: int = 6, n: int = 2048):
+    """Training steps at the cpu15 recipe's size against the machine's fp32 matmul ceiling, measured
+    beside them: the reference is ``products`` float32 ``n x n`` matmuls (NumPy's BLAS, every core),
+    and ours as many training steps as do the same flops (to the nearest step: within 1/(2 x steps)).
+    The ratio is ceiling / achieved, so a ratio of 2 is half the ceiling."""
+    import minigrad as mg
+    from final_gpt import gpt
+    from final_gpt.model import GPT
+
+    mg.memory.keep_freed_memory()        # as gpt.py train does before its loop
+    recipe, cfg, batches, flops, matmuls = _recipe_step_setup(products, n)
     model = GPT(cfg, seed=0)
     opt = gpt.make_optimizer(model, recipe.lr, recipe.weight_decay)
     processes = gpt.data_parallel_processes(model, mg.threads.num_threads())   # as gpt.py train; closed at exit
-    flops = steps * _step_flops(cfg, recipe.batch)
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
 
     def ours():
         return [gpt.train_step(model, opt, x, y, recipe.lr, processes=processes) for x, y in batches]
 
-    def reference():
-        for _ in range(products):
-            a @ a
+    return Comparison(
+        f"gpt: {len(batches)} training steps at the cpu15 recipe's size ({recipe.layers}x{recipe.dim}, context "
+        f"{recipe.block}, batch {recipe.batch}, dropout {recipe.dropout}) vs the fp32 matmul ceiling",
+        ours, matmuls, f"{products} float32 {n}x{n} matmuls, the same flops", max_ratio=2.0,
+        repeats=5, warmup=1, flops=flops,
+        note="ratio = ceiling / achieved: 2.0 is 50 % of the ceiling (the target); "
+             + _recipe_step_note(flops, len(batches), products, n)
+             + f"; each batch split between {mg.threads.num_threads()} data-parallel {_split_word()}")
+
+
+def gpt_recipe_step_torch(products: int = 6, n: int = 2048):
+    """The same measurement for PyTorch CPU: its training steps (the same model, init, batches and
+    AdamW loop) at the cpu15 recipe's size against the same matmuls, timed in the same way. No
+    target: it says how much of the ceiling compiled kernels reach at this size on this machine,
+    beside the row above."""
+    import torch
+
+    from final_gpt.model import GPT
+    from final_gpt.torch_gpt import TorchGPT, train_steps
+
+    recipe, cfg, batches, flops, matmuls = _recipe_step_setup(products, n)
+    torch.manual_seed(0)
+    model = TorchGPT(cfg.vocab_size, cfg.block_size, cfg.n_layer, cfg.n_head, cfg.n_embd)
+    model.load_numpy(GPT(cfg, seed=0).state_dict())
+    lrs = [recipe.lr] * len(batches)
 
     return Comparison(
-        f"gpt: {steps} training steps at the cpu15 recipe's size ({recipe.layers}x{recipe.dim}, context "
-        f"{recipe.block}, batch {recipe.batch}, dropout {recipe.dropout}) vs the fp32 matmul ceiling",
-        ours, reference, f"{products} float32 {n}x{n} matmuls, the same flops", max_ratio=2.0,
+        f"gpt: PyTorch CPU, {len(batches)} training steps at the cpu15 recipe's size vs the fp32 matmul ceiling",
+        lambda: train_steps(model, batches, lrs), matmuls, f"{products} float32 {n}x{n} matmuls, the same flops",
         repeats=5, warmup=1, flops=flops,
-        note=f"ratio = ceiling / achieved: 2.0 is 50 % of the ceiling (the target); {flops / steps / 1e9:.1f} "
-             "GFLOP a step (6 per weight per token, attention 12 L T C, the tied head 6 V C); "
-             f"{flops / 1e9:.1f} GFLOP in ours against {products * 2 * n ** 3 / 1e9:.1f} in the reference; "
-             f"each batch split between {mg.threads.num_threads()} data-parallel {_split_word()}")
+        note="ratio = ceiling / achieved, as in the row above (no target: for comparison with it); "
+             + _recipe_step_note(flops, len(batches), products, n)
+             + f"; {torch.get_num_threads()} torch threads (intra-op)")
 
 
 def gpt_textbook_training(steps: int = 5):

@@ -70,6 +70,7 @@ PROJECTS = [
                              "without --quick. Watch your model write: python -m learn run gpt -- generate")),
         ),
         bench=("bench.bench_gpt:gpt_training", "bench.bench_gpt:gpt_recipe_step",
+               "bench.bench_gpt:gpt_recipe_step_torch",
                "bench.bench_gpt:gpt_textbook_training",
                "bench.bench_gpt:kv_cache_generation", "bench.bench_gpt:bpe_training",
                "bench.bench_gpt:bpe_textbook_training", "bench.bench_gpt:gpt_time_budget"),
